@@ -56,10 +56,9 @@ export class Random {
   }
   choices(weights: number[]): number { // random.choices(range(len(weights)), weights)[0]
     let total = 0 // the running sum, and at the end the sum of all the weights
-    const cum_weights = weights.map(w => (total += w))
+    const cum_weights = weights.map(w => (total += w)), x = this.random() * total
     if (!(total > 0 && total < Infinity)) throw new Error(`cannot sample: the weights add up to ${total}`)
-    const x = this.random() * total // bisect: the first running sum above x
-    return cum_weights.findIndex((c, i) => x < c || i === weights.length - 1)
+    return cum_weights.findIndex((c, i) => x < c || i === weights.length - 1) // bisect: the first running sum above x
   }
 }
 // The documents: lines ending in \n, \r\n or \r, stripped of white space as Python's str.strip() defines it
@@ -229,7 +228,8 @@ export function parse_flags(args: string[]): Config {
   return c
 }
 // Run only when started as a program, so that importing this file (as test.ts does) trains nothing
-if (existsSync(process.argv[1] ?? '') && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+const entry = process.argv[1] ?? '', meta = import.meta as { main?: boolean, url: string } // Node 20 has no .main
+if (meta.main ?? (existsSync(entry) && realpathSync(entry) === fileURLToPath(meta.url))) {
   let c: Config | undefined // set once the flags have parsed: an error before that comes with the usage
   try { process.argv.includes('--help') ? print(HELP) : main((c = parse_flags(process.argv.slice(2)))) } catch (e) {
     const hint = c ? '' : ` (${USAGE}; --help lists the flags)`
