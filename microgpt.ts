@@ -1,6 +1,6 @@
-/** microgpt.ts: Karpathy's microgpt.py in TypeScript, all of training and sampling a GPT; the rest is just efficiency.
- * Run: npx tsx microgpt.ts [--name value ...]. One file, node: built-ins, erasable TypeScript, and stdout identical
- * to microgpt.py's for the same input and settings, which is why Python's random number generator comes along. */
+/** microgpt.ts: Karpathy's microgpt.py in TypeScript. All that a GPT needs to learn from text and then write some of
+ * its own is here; larger models add speed and scale, not ideas. Run: npx tsx microgpt.ts [--name value ...]. One file,
+ * node: built-ins only, erasable TypeScript, and stdout identical to microgpt.py's, so Python's random comes along. */
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
