@@ -62,9 +62,9 @@ function time(argv: string[], cwd: string): Promise<Run> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 const report = (name: string, runs: Run[]) => {
-  const s = runs.map(r => r.seconds), peak = median(runs.map(r => r.peak_mb))
-  console.log(`${name}: median ${median(s).toFixed(2)} s, min ${Math.min(...s).toFixed(2)} s, max ${Math.max(...s).toFixed(2)}` +
-    ` s over ${runs.length} runs; ${(median(s) * 1000 / NUM_STEPS).toFixed(2)} ms/step (whole process);` +
+  const s = runs.map(r => r.seconds), peak = median(runs.map(r => r.peak_mb)), f = (x: number) => x.toFixed(2)
+  console.log(`${name}: median ${f(median(s))} s, min ${f(Math.min(...s))} s, max ${f(Math.max(...s))} s` +
+    ` over ${runs.length} runs; ${f(median(s) * 1000 / NUM_STEPS)} ms/step (whole process);` +
     ` peak RSS ${peak ? `${peak.toFixed(0)} MB` : 'n/a'}`)
   return median(s)
 }
@@ -76,7 +76,8 @@ for (let i = 0; i < Number(flags.runs); i++) {
   const run = await time(argv, here)
   if (run.status !== 0) throw new Error(`${flags.cmd} failed:\n${run.stderr}`)
   ts.push(run)
-  console.error(`  run ${i + 1}: ${run.seconds.toFixed(2)} s, ${run.peak_mb.toFixed(0)} MB; ${run.stderr.trim().split('\n').at(-1)}`)
+  const said = run.stderr.trim().split('\n').at(-1) // microgpt.ts's own timing line
+  console.error(`  run ${i + 1}: ${run.seconds.toFixed(2)} s, ${run.peak_mb.toFixed(0)} MB; ${said}`)
 }
 const ts_median = report(flags.cmd, ts)
 
