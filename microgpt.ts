@@ -35,7 +35,7 @@ export class Random {
     for (let k = 0; k < 623; k++) set(mix(1566083941) - i)
     mt[0] = 0x80000000
   }
-  private uint32(): number { // the next word: twisted from the state as genrand does it, 624 apart, then tempered
+  private uint32(): number { // the next word, twisted in as it is drawn (genrand twists 624 at once), then tempered
     const mt = this.mt, k = this.i++ % 624, y = (mt[k] & 0x80000000) | (mt[(k + 1) % 624] & 0x7fffffff)
     let z = (mt[k] = mt[(k + 397) % 624] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0)) >>> 0
     z ^= z >>> 11; z ^= (z << 7) & 0x9d2c5680; z ^= (z << 15) & 0xefc60000
@@ -62,7 +62,7 @@ export class Random {
   }
 }
 // The documents: lines ending in \n, \r\n or \r, stripped of white space as Python's str.strip() defines it
-const STRIP = /^(?:(?!\ufeff)[\s\x1c-\x1f\x85])+|(?:(?!\ufeff)[\s\x1c-\x1f\x85])+$/g // \s, but U+FEFF, and 5 more
+const STRIP = /^(?:(?!\ufeff)[\s\x1c-\x1f\x85])+|(?:(?!\ufeff)[\s\x1c-\x1f\x85])+$/g // \s minus U+FEFF, plus \x1c-\x1f, \x85
 export const read_docs = (text: string) => text.split(/\r\n|\r|\n/).map(l => l.replace(STRIP, '')).filter(l => l)
 // The tokenizer: each distinct character (code point) gets an id, in code point order as Python's sorted() gives
 export const tokenizer = (docs: string[]) =>
