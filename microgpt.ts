@@ -62,7 +62,7 @@ export class Random {
   }
 }
 // The documents: lines ending in \n, \r\n or \r, stripped of white space as Python's str.strip() defines it
-const STRIP = /^(?:(?!\ufeff)[\s\x1c-\x1f\x85])+|(?:(?!\ufeff)[\s\x1c-\x1f\x85])+$/g // \s minus U+FEFF, plus \x1c-\x1f, \x85
+const STRIP = /^(?:(?!\ufeff)[\s\x1c-\x1f\x85])+|(?:(?!\ufeff)[\s\x1c-\x1f\x85])+$/g // what isspace() is true of
 export const read_docs = (text: string) => text.split(/\r\n|\r|\n/).map(l => l.replace(STRIP, '')).filter(l => l)
 // The tokenizer: each distinct character (code point) gets an id, in code point order as Python's sorted() gives
 export const tokenizer = (docs: string[]) =>
