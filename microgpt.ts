@@ -62,7 +62,7 @@ export class Random {
   }
 }
 // The documents: lines ending in \n, \r\n or \r, stripped of white space as Python's str.strip() defines it
-const STRIP = /^(?:(?!\ufeff)[\s\x1c-\x1f\x85])+|(?:(?!\ufeff)[\s\x1c-\x1f\x85])+$/g // what isspace() is true of
+const STRIP = /^(?:(?!\ufeff)[\s\x1c-\x1f\x85])+|(?:(?!\ufeff)[\s\x1c-\x1f\x85])+$/g // Python's isspace() set
 export const read_docs = (text: string) => text.split(/\r\n|\r|\n/).map(l => l.replace(STRIP, '')).filter(l => l)
 // The tokenizer: each distinct character (code point) gets an id, in code point order as Python's sorted() gives
 export const tokenizer = (docs: string[]) =>
@@ -136,7 +136,7 @@ export function GPT(vocab_size: number, { n_layer, n_embd, n_head, block_size }:
   // One token in, the logits for the next one out; this position's keys and values join the cache
   function gpt(token_id: number, pos_id: number, keys: Mat[], values: Mat[]): Vec {
     const tok_emb = state_dict.wte[token_id], pos_emb = state_dict.wpe[pos_id] // what the token is, and where
-    let x = rmsnorm(tok_emb.map((t, i) => t.add(pos_emb[i]))) // not redundant: the residual path skips later norms
+    let x = rmsnorm(tok_emb.map((t, i) => t.add(pos_emb[i]))) // the residual path skips later norms; this one counts
     for (let li = 0; li < n_layer; li++) {
       // 1) attention: each head mixes the values of positions so far, weighted by how well their keys fit its query
       let x_residual = x
