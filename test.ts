@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GPT, Random, Value, defaults, read_docs, softmax, tokenizer, type Vec } from './microgpt.ts'
+import { GPT, Random, Value, defaults, fixed, read_docs, softmax, tokenizer, type Vec } from './microgpt.ts'
 
 const MICROGPT = fileURLToPath(new URL('microgpt.ts', import.meta.url))
 const TSX = import.meta.resolve('tsx') // the loader that runs microgpt.ts in a child process, wherever its cwd is
@@ -207,6 +207,18 @@ describe('the model: the loss gradient of every parameter against finite differe
   })
 })
 
+describe('printing numbers as Python\'s format spec does', () => {
+  it('rounds an exact tie to even, as f\'{x:.4f}\' does, where toFixed() rounds it up', () => {
+    // python3 -c "print([f'{x:.4f}' for x in (2.03125, 2.09375, -2.03125, 3.96875, 2.0312500000000004, 0.00015)])"
+    // and likewise f'{x:.0f}' for 0.5, 1.5 and 2.5, and f'{float(\"nan\"):.4f}'
+    assert.equal((2.03125).toFixed(4), '2.0313') // the JavaScript rounding that Python does not do
+    const cases: [number, number, string][] = [[2.03125, 4, '2.0312'], [2.09375, 4, '2.0938'], [-2.03125, 4, '-2.0312'],
+      [3.96875, 4, '3.9688'], [2.0312500000000004, 4, '2.0313'], [0.00015, 4, '0.0001'], [0.5, 0, '0'],
+      [1.5, 0, '2'], [2.5, 0, '2'], [NaN, 4, 'nan']]
+    for (const [x, digits, python] of cases) assert.equal(fixed(x, digits), python, `${x} to ${digits} places`)
+  })
+})
+
 describe('the program, run as a user would: stdout is microgpt.py\'s, byte for byte', () => {
   const lines = (text: string) => text.split('\n')
   it('the default run equals microgpt.py\'s default-run.out', () => {
@@ -266,6 +278,33 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
     assert.equal(status, 1)
     assert.match(stderr, /^microgpt\.ts: step 2: log\(0\)/)
   })
+  // The three runs below: microgpt.py with only the named lines changed, e.g. `num_steps = 1000` became
+  // `num_steps = 0` and `for sample_idx in range(20):` became `for sample_idx in range(0):`
+  it('--num_steps 0 samples from the untrained model, as microgpt.py does', () => {
+    // microgpt.py with num_steps = 0
+    const { status, stdout } = run(['--num_steps', '0'])
+    assert.equal(status, 0)
+    assert.deepEqual(lines(stdout).slice(0, 6), ['num docs: 32257', 'vocab size: 27', 'num params: 4192', '',
+      '--- inference (new, hallucinated names) ---', 'sample  1: ipaa'])
+    assert.equal(lines(stdout).at(-2), 'sample 20: nenbjhcmlrmbouzc')
+    assert.equal(sha256(stdout), '15b83e14337b5a9e0a20c2075ff4989d9b9fd46894500fd511f658de20d94cbf')
+  })
+  it('--num_samples 0 trains and prints no samples', () => {
+    // microgpt.py with num_steps = 20 and range(0) samples
+    const { status, stdout } = run(['--num_steps', '20', '--num_samples', '0'])
+    assert.equal(status, 0)
+    assert.deepEqual(lines(stdout).slice(-4), ['step   20 /   20 | loss 2.7933', '',
+      '--- inference (new, hallucinated names) ---', ''])
+    assert.equal(sha256(stdout), '5780c317c8294a28eb8f73727e35fd6c06d22cf07503117bd92606e2a844480f')
+  })
+  it('--n_layer 0: embeddings straight to lm_head, no transformer block', () => {
+    // microgpt.py with n_layer = 0, num_steps = 200 and range(10) samples
+    const { status, stdout } = run(['--n_layer', '0', '--num_steps', '200', '--num_samples', '10'])
+    assert.equal(status, 0)
+    assert.deepEqual(lines(stdout).slice(2, 4), ['num params: 1120', 'step    1 /  200 | loss 3.4573'])
+    assert.deepEqual(lines(stdout).slice(-4, -1), ['sample  8: caha', 'sample  9: laleo', 'sample 10: maree'])
+    assert.equal(sha256(stdout), 'c4a7b717afd1c57d4f02bc93a0e80e7fddaece42a7d40af6ed37226a5410ef71')
+  })
   it('is deterministic: the same flags give the same bytes', () => {
     const args = ['--seed', '11', '--num_steps', '20', '--num_samples', '10']
     assert.equal(run(args).stdout, run(args).stdout)
@@ -286,7 +325,8 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
   it('importing the file trains nothing', () => {
     const code = `const m = await import(${JSON.stringify(MICROGPT)}); console.log(Object.keys(m).sort().join(' '))`
     const r = spawnSync(process.execPath, ['--import', TSX, '--input-type=module', '-e', code], { encoding: 'utf8' })
-    assert.equal(r.stdout, 'GPT Random Value defaults linear main parse_flags read_docs rmsnorm softmax tokenizer\n')
+    const names = 'GPT Random Value defaults dot fixed linear main parse_flags read_docs rmsnorm softmax tokenizer'
+    assert.equal(r.stdout, `${names}\n`)
   })
   it('--help lists every flag with its default', () => {
     const { status, stdout } = run(['--help'])
@@ -306,9 +346,14 @@ describe('bad input: one line on stderr, a non-zero exit, no stack trace', () =>
     ['a flag with no value', ['--seed'], /'--seed <value>' argument missing/],
     ['an argument that is not a flag', ['names.txt'], /Unexpected argument 'names.txt'/],
     ['a malformed integer', ['--n_embd', 'sixteen'], /--n_embd must be a positive integer, not 'sixteen'/],
-    ['a fractional size', ['--n_layer=1.5'], /--n_layer must be a positive integer, not '1.5'/],
+    ['a fractional count', ['--n_layer=1.5'], /--n_layer must be a count \(0 or more\), not '1.5'/],
+    ['a fractional size', ['--block_size=1.5'], /--block_size must be a positive integer, not '1.5'/],
     ['a size of 0', ['--block_size', '0'], /--block_size must be a positive integer, not '0'/],
-    ['a negative size', ['--num_steps=-5'], /--num_steps must be a positive integer, not '-5'/],
+    ['a negative count', ['--num_steps=-5'], /--num_steps must be a count \(0 or more\), not '-5'/],
+    ['a negative n_layer', ['--n_layer=-1'], /--n_layer must be a count \(0 or more\), not '-1'/],
+    ['a negative value after a space', ['--seed', '-7'], /ambiguous.*use '--seed=-XYZ'/],
+    ['no heads', ['--n_head', '0'], /--n_head must be a positive integer, not '0'/],
+    ['a width of 0', ['--n_embd=0'], /--n_embd must be a positive integer, not '0'/],
     ['a malformed number', ['--learning_rate', '1e'], /--learning_rate must be a number, not '1e'/],
     ['a malformed seed', ['--seed', '4.2'], /--seed must be an integer, not '4.2'/],
     ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'], /n_embd \(10\) must be a multiple of/],
