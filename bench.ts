@@ -4,10 +4,13 @@
  *   npm run bench                                   5 runs of `npx tsx microgpt.ts`
  *   npm run bench -- --runs 9 --cmd "bun microgpt.ts"
  *   npm run bench -- --python path/to/microgpt.py   also time CPython on the same input, and compare the outputs
+ *   npm run bench -- --vs "npx tsx ../old/microgpt.ts"   paired runs against another version: A B A B ...
  *
  * It prints the median, minimum and maximum wall time, ms per training step, and peak RSS (the largest resident set of
  * any one process of the run, read from /proc, so Linux only). With --python it runs that microgpt.py unmodified in a
  * temporary folder, with the input copied in as input.txt, and prints the speed-up of the median over CPython.
+ * With --vs it alternates the two commands, so that a noisy machine slows both alike, prints each median and the
+ * median of the per-pair ratios (this one's time over the other's), and checks that the two stdouts are identical.
  */
 import { spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
@@ -24,6 +27,7 @@ const { values: flags } = parseArgs({
     input: { type: 'string', default: join(here, 'names.txt') },
     python: { type: 'string' },
     'python-runs': { type: 'string', default: '1' },
+    vs: { type: 'string' },
   },
 })
 const NUM_STEPS = 1000 // microgpt.py's fixed number of steps, and microgpt.ts's default
@@ -70,16 +74,28 @@ const report = (name: string, runs: Run[]) => {
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`)
-const argv = [...flags.cmd.split(' ').filter(Boolean), '--input', resolve(flags.input)]
-const ts: Run[] = []
-for (let i = 0; i < Number(flags.runs); i++) {
-  const run = await time(argv, here)
-  if (run.status !== 0) throw new Error(`${flags.cmd} failed:\n${run.stderr}`)
-  ts.push(run)
+const argv_of = (cmd: string) => [...cmd.split(' ').filter(Boolean), '--input', resolve(flags.input)]
+async function timed_run(cmd: string, label: string): Promise<Run> {
+  const run = await time(argv_of(cmd), here)
+  if (run.status !== 0) throw new Error(`${cmd} failed:\n${run.stderr}`)
   const said = run.stderr.trim().split('\n').at(-1) // microgpt.ts's own timing line
-  console.error(`  run ${i + 1}: ${run.seconds.toFixed(2)} s, ${run.peak_mb.toFixed(0)} MB; ${said}`)
+  console.error(`  ${label}: ${run.seconds.toFixed(2)} s, ${run.peak_mb.toFixed(0)} MB; ${said}`)
+  return run
+}
+const ts: Run[] = []
+const other: Run[] = []
+for (let i = 0; i < Number(flags.runs); i++) {
+  ts.push(await timed_run(flags.cmd, `run ${i + 1}`))
+  if (flags.vs) other.push(await timed_run(flags.vs, `vs run ${i + 1}`))
 }
 const ts_median = report(flags.cmd, ts)
+if (flags.vs) {
+  report(flags.vs, other)
+  const ratios = ts.map((r, i) => r.seconds / other[i].seconds)
+  const same = other.every(r => r.stdout === ts[0].stdout)
+  console.log(`paired: median ratio ${median(ratios).toFixed(3)} (${flags.cmd} / ${flags.vs}) over ${ratios.length}` +
+    ` pairs, from ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)}; stdout ${same ? 'identical' : 'DIFFERS'}`)
+}
 
 if (flags.python) {
   const folder = mkdtempSync(join(tmpdir(), 'microgpt-py-'))
