@@ -7,13 +7,15 @@
  *   every loss digit and every sampled name. So it carries Python's random.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 /** Every setting; each is also a flag of the same name: --n_embd 32 or --n_embd=32. */
 export const defaults = {
-  input: 'names.txt',  // the dataset, one document per line (by default the one beside this file)
+  input: 'names.txt',  // the dataset, one document per line; by default the one beside this file
   seed: 42n as bigint, // random.seed: the same seed gives the same run
   // model
   n_layer: 1,          // depth: how many transformer blocks
@@ -26,6 +28,10 @@ export const defaults = {
   // sampling
   temperature: 0.5,    // in (0, 1]: low is safe and repetitive, high is inventive
   num_samples: 20,     // how many names to invent after training
+  prefix: '',          // the text that every sample starts with
+  // keeping a model
+  save: '',            // after training, write the model to this JSON file
+  load: '',            // start from the model in this JSON file, with its sizes
 }
 export type Config = typeof defaults
 
@@ -207,11 +213,11 @@ export function GPT(vocab_size: number, c: Config, random: Random) {
 
 // ---- 3) training and inference --------------------------------------------------------------
 /** microgpt.py's run: read, tokenize, train with Adam, then sample, printing what it prints. */
-export function main(c: Config): void {
+export function main(c: Config, saved: Saved | null = null): void {
   const { block_size, num_steps, temperature, num_samples } = c
   const random = new Random(c.seed) // random.seed(42): the seed fixes the whole run
   const docs = read_docs(readFileSync(c.input, 'utf8')) // a BOM stays, as in Python
-  if (docs.length === 0) throw new Error(`${c.input} has no documents: every line is blank`)
+  check_docs(docs, c, saved) // stop on bad input before printing anything (appendix B)
   random.shuffle(docs)
   print(`num docs: ${docs.length}`)
 
@@ -221,13 +227,15 @@ export function main(c: Config): void {
   const vocab_size = uchars.length + 1
   print(`vocab size: ${vocab_size}`)
 
-  const { params, kv_cache, gpt } = GPT(vocab_size, c, random)
+  const { state_dict, params, kv_cache, gpt } = GPT(vocab_size, c, random)
+  if (saved) load_weights(state_dict, saved) // --load: after the same draws, the saved weights
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v)
   const [learning_rate, beta1, beta2, eps_adam] = [c.learning_rate, 0.85, 0.99, 1e-8]
   const m = new Float64Array(params.length)
   const v = new Float64Array(params.length)
+  const loss_history: number[] = [] // for the picture of the loss, on stderr
 
   for (let step = 0; step < num_steps; step++) {
 
@@ -264,10 +272,14 @@ export function main(c: Config): void {
     }
 
     print(`step ${pad(step + 1, 4)} / ${pad(num_steps, 4)} | loss ${fixed(loss.data, 4)}`, '\r')
+    loss_history.push(loss.data)
   }
+  draw_loss(loss_history) // on stderr, so stdout stays microgpt.py's (appendix B)
+  if (c.save) save_model(c.save, c, uchars, state_dict) // --save, before sampling (appendix B)
 
-  // Inference: from BOS, draw each next token until the model says BOS, the end of a name
+  // Inference: from BOS (and --prefix), draw each next token until the model says BOS, the end
   print('\n--- inference (new, hallucinated names) ---')
+  const prompt = Array.from(c.prefix, ch => uchars.indexOf(ch)) // --prefix: read, never drawn
   for (let sample_idx = 0; sample_idx < num_samples; sample_idx++) {
     const keys = kv_cache(), values = kv_cache()
     let token_id = BOS
@@ -275,7 +287,7 @@ export function main(c: Config): void {
     for (let pos_id = 0; pos_id < block_size; pos_id++) {
       const logits = gpt(token_id, pos_id, keys, values)
       const probs = softmax(logits.map(l => l.div(temperature))) // below 1: sharper favourites
-      token_id = random.choices(probs.map(p => p.data))
+      token_id = pos_id < prompt.length ? prompt[pos_id] : random.choices(probs.map(p => p.data))
       if (token_id === BOS) break
       sample.push(uchars[token_id])
     }
@@ -382,9 +394,17 @@ export function fixed(x: number, digits: number): string {
   return up_to_odd ? text.slice(0, -1) + (Number(text.at(-1)) - 1) : text
 }
 
-const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]; --help lists the flags'
-const HELP = Object.entries(defaults).map(([k, v]) => `\n  --${k.padEnd(14)} ${v}`).join('')
-const KINDS = { // the text that each kind of flag takes
+const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]'
+/** --help: each flag with its comment in `defaults` (read from this file) and its default. */
+function help(): string {
+  const source = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+  const about = (k: string) => new RegExp(`^  ${k}: .*// (.*)$`, 'm').exec(source)?.[1]
+  const value = (v: unknown) => (v === '' ? '' : ` (default: ${v})`)
+  const line = ([k, v]: [string, unknown]) => `  --${k.padEnd(14)} ${about(k)}${value(v)}`
+  return [USAGE, ...Object.entries(defaults).map(line)].join('\n')
+}
+
+const KINDS = { // the text that each kind of number takes
   'an integer': /^[+-]?\d+$/,
   'a count (0 or more)': /^\+?\d{1,15}$/,
   'a positive integer': /^\+?0*[1-9]\d{0,14}$/,
@@ -394,46 +414,167 @@ const kind_of = (k: keyof Config): keyof typeof KINDS => k === 'seed' ? 'an inte
   : ['n_layer', 'num_steps', 'num_samples'].includes(k) ? 'a count (0 or more)' // 0 runs too
   : Number.isInteger(defaults[k]) ? 'a positive integer' : 'a number'
 
-/** The settings that these flags give, with defaults for the rest. */
-export function parse_flags(args: string[]): Config {
-  const c = { ...defaults, input: fileURLToPath(new URL(defaults.input, import.meta.url)) }
-  const options = Object.fromEntries(Object.keys(c).map(k => [k, { type: 'string' as const }]))
+/** The flags given, each checked and converted: ['--n_embd', '32'] gives { n_embd: 32 }. */
+export function parse_flags(args: string[]): Partial<Config> {
+  const option = { type: 'string' } as const // every flag takes a value
+  const options = Object.fromEntries(Object.keys(defaults).map(k => [k, option]))
   const { values } = parseArgs({ args, options })
+  const given: Partial<Config> = {}
   for (const [k, text] of Object.entries(values) as [keyof Config, string][]) {
+    const is_text = typeof defaults[k] === 'string'
     const kind = kind_of(k)
-    const ok = k === 'input' || KINDS[kind].test(text)
+    const ok = is_text || KINDS[kind].test(text)
     if (!ok) throw new Error(`--${k} must be ${kind}, not '${text}'`)
-    Object.assign(c, { [k]: k === 'input' ? text : k === 'seed' ? BigInt(text) : Number(text) })
+    Object.assign(given, { [k]: is_text ? text : k === 'seed' ? BigInt(text) : Number(text) })
   }
-  // Refused: what microgpt.py cannot run, or runs only by accident (an n_embd that n_head does
-  // not divide loses columns; a negative temperature turns the odds upside down)
-  const { n_embd, n_head, temperature } = c
-  if (n_embd % n_head !== 0) throw new Error(`n_embd (${n_embd}) must be a multiple of n_head`)
-  if (!(temperature > 0)) throw new Error(`temperature must be above 0, not ${temperature}`)
+  return given
+}
+
+const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
+/** A model as --save writes it: a format tag, the characters, the sizes, and every matrix. */
+export type Saved = Pick<Config, (typeof SIZES)[number]> &
+  { format: string, version: number, uchars: string[], state_dict: Record<string, number[][]> }
+const FORMAT = 'microgpt.ts model'
+const stat = (path: string) => statSync(path, { throwIfNoEntry: false })
+
+/** A run's settings: the defaults, then the sizes of the --load model, then the flags. */
+function settings(given: Partial<Config>, saved: Saved | null): Config {
+  const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
+  const c: Config = { ...defaults, input, ...(saved && pick(saved, SIZES)), ...given }
+  const clash = SIZES.find(k => saved && given[k] !== undefined && given[k] !== saved[k])
+  const has = saved && clash && `${clash} ${saved[clash]}`
+  if (clash) throw new Error(`--${clash} ${c[clash]} contradicts ${c.load}, which has ${has}`)
+  // Refused: what microgpt.py cannot run, and what it runs only by accident: an n_embd that
+  // n_head does not divide loses columns, and a negative temperature turns the odds around
+  if (c.n_embd % c.n_head) throw new Error(`n_embd (${c.n_embd}) must be a multiple of n_head`)
+  if (!(c.temperature > 0)) throw new Error(`temperature must be above 0, not ${c.temperature}`)
+  // The model is saved after training, so a path that cannot take it is refused before that
+  const folder = dirname(c.save)
+  if (c.save && !stat(folder)?.isDirectory()) throw new Error(`--save: ${folder} is not a folder`)
+  if (c.save && stat(c.save)?.isDirectory()) throw new Error(`--save: ${c.save} is a folder`)
   return c
 }
+const pick = <T, K extends keyof T>(o: T, keys: readonly K[]) =>
+  Object.fromEntries(keys.map(k => [k, o[k]]))
+
+/** Stops a run that cannot work, before it prints: no documents, or other characters. */
+function check_docs(docs: string[], c: Config, saved: Saved | null): void {
+  if (docs.length === 0) throw new Error(`${c.input} has no documents: every line is blank`)
+  const uchars = tokenizer(docs)
+  const only = (a: string[], b: string[]) => a.filter(x => !b.includes(x))
+  const show = (chars: string[]) => JSON.stringify(chars.slice(0, 20).join('')) + // a few of them
+    (chars.length > 20 ? ` and ${chars.length - 20} more` : '')
+  if (saved && saved.uchars.join('') !== uchars.join('')) {
+    const adds = (a: string[], b: string[]) => (only(a, b).length ? show(only(a, b)) : 'nothing')
+    throw new Error(`${c.load} was trained on other characters than ${c.input}, which adds ` +
+      `${adds(uchars, saved.uchars)} and lacks ${adds(saved.uchars, uchars)}`)
+  }
+  const unknown = only([...c.prefix], uchars)
+  if (unknown.length) throw new Error(`--prefix: ${c.input} has none of ${show(unknown)}`)
+  const room = [...c.prefix].length < c.block_size
+  if (!room) throw new Error(`--prefix must be shorter than block_size (${c.block_size})`)
+}
+
+/** The model that --save wrote to this file, checked for the fields and shapes that it needs. */
+function read_model(path: string): Saved {
+  const fail = (why: string): never => { throw new Error(`--load ${path}: ${why}`) }
+  let m: Saved
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    return fail(message(e))
+  }
+  const code = (ch: unknown) => String(ch).codePointAt(0)!
+  const in_order = (ch: unknown, i: number, all: unknown[]) => typeof ch === 'string' &&
+    [...ch].length === 1 && (i === 0 || code(ch) > code(all[i - 1]))
+  const needs: [unknown, string][] = [
+    [m?.format === FORMAT && m.version === 1, `"format": "${FORMAT}" and "version": 1`],
+    [Array.isArray(m?.uchars) && m.uchars.length && m.uchars.every(in_order), '"uchars", in order'],
+    [SIZES.every(k => Number.isInteger(m?.[k]) && m[k] >= Number(k !== 'n_layer')), 'the 4 sizes'],
+    [m?.n_embd % m?.n_head === 0, 'an n_head that divides n_embd'],
+    [m?.state_dict instanceof Object, '"state_dict"'],
+  ]
+  const missing = needs.find(([ok]) => !ok)
+  if (missing) fail(`not a model that microgpt.ts saved: it needs ${missing[1]}`)
+  const model = GPT(m.uchars.length + 1, { ...defaults, ...pick(m, SIZES) }, new Random(0))
+  const names = Object.keys(model.state_dict)
+  if (Object.keys(m.state_dict).join() !== names.join()) fail(`"state_dict" must hold ${names}`)
+  for (const [name, mat] of Object.entries(model.state_dict)) {
+    const [rows, cols] = [mat.length, mat[0].length]
+    const is_row = (r: unknown) => Array.isArray(r) && r.length === cols && r.every(Number.isFinite)
+    const w = m.state_dict[name]
+    const ok = Array.isArray(w) && w.length === rows && w.every(is_row)
+    if (!ok) fail(`"${name}" must be ${rows} x ${cols} numbers`)
+  }
+  return m
+}
+
+/** --load: the saved weights, in place of the drawn ones. */
+function load_weights(state_dict: Record<string, Mat>, saved: Saved): void {
+  for (const [name, mat] of Object.entries(state_dict)) {
+    mat.forEach((row, r) => row.forEach((p, i) => { p.data = saved.state_dict[name][r][i] }))
+  }
+}
+
+/** --save: the model as JSON, first to a file beside PATH, then renamed: whole or not at all. */
+function save_model(path: string, c: Config, uchars: string[], state_dict: Record<string, Mat>) {
+  const numbers = ([k, mat]: [string, Mat]) => [k, mat.map(row => row.map(p => p.data))]
+  const matrices = Object.fromEntries(Object.entries(state_dict).map(numbers))
+  const model = { format: FORMAT, version: 1, uchars, ...pick(c, SIZES), state_dict: matrices }
+  const json = JSON.stringify(model)
+  const diverged = json.includes('null') // JSON writes NaN and infinities as null
+  if (diverged) throw new Error(`--save ${path}: not saved: training diverged to NaN`)
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  try {
+    writeFileSync(temporary, `${json}\n`)
+    renameSync(temporary, path)
+  } catch (e) {
+    rmSync(temporary, { force: true })
+    throw new Error(`--save ${path}: ${message(e)}`)
+  }
+}
+
+/** Draws the training loss on stderr: the mean of each twentieth of the steps, as a bar. */
+function draw_loss(losses: number[]): void {
+  if (losses.length === 0) return
+  const n = Math.min(20, losses.length)
+  const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
+  const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / part.length
+  const means = Array.from({ length: n }, (_, i) => mean(losses.slice(start(i), start(i + 1))))
+  const lo = Math.min(...means.filter(Number.isFinite)) // a NaN mean draws as '?'
+  const hi = Math.max(...means.filter(Number.isFinite))
+  const heights = '▁▂▃▄▅▆▇█'
+  const bar = (m: number) => heights[hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3] ?? '?'
+  const each = n < 20 ? 'step' : 'twentieth of the steps'
+  const lead = process.stdout.isTTY && process.stderr.isTTY ? '\n' : '' // below the step line
+  const line = `loss ${fixed(means[0], 2)} ${means.map(bar).join('')} ${fixed(means[n - 1], 2)}`
+  process.stderr.write(`${lead}${line}   (each bar: the mean loss of a ${each})\n`)
+}
+
+const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
 
 /** Runs the program: an error is one line on stderr, with the usage if a flag was wrong. */
 function cli(args: string[]): void {
   const fail = (e: unknown, usage = '') => {
-    const line = String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
-    process.stderr.write(`microgpt.ts: ${line}${usage}\n`)
+    process.stderr.write(`microgpt.ts: ${message(e)}${usage}\n`)
     process.exitCode = 1
   }
-  let c: Config
+  let given: Partial<Config>
   try {
-    c = parse_flags(args)
+    given = parse_flags(args)
   } catch (e) {
-    return fail(e, ` (${USAGE})`)
+    return fail(e, ` (${USAGE}; --help lists the flags)`)
   }
   const t0 = performance.now()
   try {
-    main(c)
+    const saved = given.load ? read_model(given.load) : null
+    const c = settings(given, saved)
+    main(c, saved)
+    const ms = Math.round(performance.now() - t0)
+    process.stderr.write(`trained ${c.num_steps} steps and sampled in ${ms} ms\n`)
   } catch (e) {
     return fail(e)
   }
-  const ms = Math.round(performance.now() - t0)
-  process.stderr.write(`trained ${c.num_steps} steps and sampled in ${ms} ms\n`)
 }
 
 // ---- the entry point: only when run as a program, so that importing this file runs nothing ---
@@ -442,7 +583,7 @@ const argv1 = process.argv[1] ?? ''
 if (!(meta.main ?? (existsSync(argv1) && realpathSync(argv1) === fileURLToPath(meta.url)))) {
   // imported, as test.ts does: everything is defined, and nothing runs
 } else if (process.argv.includes('--help')) {
-  print(USAGE + HELP)
+  print(help())
 } else {
   cli(process.argv.slice(2))
 }

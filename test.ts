@@ -4,11 +4,11 @@
  * 14fb038, run under CPython 3.11.7 with only the named variables changed, and every '\r' of its stdout made '\n'.
  * Nothing here reads ../shared, so a fresh clone can run it.
  */
-import { describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +23,8 @@ const file = (name: string, text: string) => {
   return path
 }
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+const lines = (text: string) => text.split('\n')
+const linux = process.platform === 'linux' // script(1) from util-linux gives the program a terminal
 // A BOM, CRLF, a lone CR, a blank line, and white space that str.strip() removes (\u3000, \x85, \x1c, \u2003, \xa0)
 const TEXT = '\ufeffzoë\r\n  José \r\nbjörn\rさくら\n\n\u3000李雷\u3000\r\n\x85emma\x1c\nolivia\t\n😀ana\n' +
   '\uff21nna\n \r\n\u2003noah\u2003\nmia\nzoë\nliam\r\nava\n\u00a0sofía\u00a0\nlucas\n'
@@ -220,7 +222,6 @@ describe('printing numbers as Python\'s format spec does', () => {
 })
 
 describe('the program, run as a user would: stdout is microgpt.py\'s, byte for byte', () => {
-  const lines = (text: string) => text.split('\n')
   it('the default run equals microgpt.py\'s default-run.out', () => {
     // SHA-256 and lines of microgpt.py's stdout with no variables changed, on this project's names.txt
     const { status, stdout } = run([])
@@ -310,7 +311,6 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
     assert.equal(run(args).stdout, run(args).stdout)
     assert.notEqual(run(args).stdout, run(['--seed', '12', '--num_steps', '20', '--num_samples', '10']).stdout)
   })
-  const linux = process.platform === 'linux' // script(1) from util-linux gives the program a terminal
   it('on a terminal, rewrites the step line in place with \\r', { skip: !linux && 'needs script(1)' }, () => {
     const argv = [process.execPath, '--import', TSX, MICROGPT, '--num_steps', '3', '--num_samples', '1']
     const cmd = argv.map(a => `'${a}'`).join(' ')
@@ -320,7 +320,7 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
   it('prints only microgpt.py\'s lines on stdout; the timing goes to stderr', () => {
     const { stdout, stderr } = run(['--num_steps', '2', '--num_samples', '1'])
     assert.ok(lines(stdout).every(l => /^(num docs|vocab size|num params|step|--- inference|sample|$)/.test(l)), stdout)
-    assert.match(stderr, /^trained 2 steps and sampled in \d+ ms\n$/)
+    assert.match(stderr, /^loss [^\n]+\ntrained 2 steps and sampled in \d+ ms\n$/) // the loss picture, then the time
   })
   it('importing the file trains nothing', () => {
     const code = `const m = await import(${JSON.stringify(MICROGPT)}); console.log(Object.keys(m).sort().join(' '))`
@@ -328,10 +328,131 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
     const names = 'GPT Random Value defaults dot fixed linear main parse_flags read_docs rmsnorm softmax tokenizer'
     assert.equal(r.stdout, `${names}\n`)
   })
-  it('--help lists every flag with its default', () => {
+  it('--help says what every flag does, and its default', () => {
     const { status, stdout } = run(['--help'])
     assert.equal(status, 0)
-    for (const [name, value] of Object.entries(defaults)) assert.match(stdout, new RegExp(`--${name} +${value}`))
+    for (const [name, value] of Object.entries(defaults)) {
+      const line = lines(stdout).find(l => l.startsWith(`  --${name} `)) ?? ''
+      assert.match(line, /^ {2}--\w+ +\S.{15,}/, `--${name} has a description`)
+      assert.doesNotMatch(line, /undefined/)
+      if (value !== '') assert.ok(line.endsWith(` (default: ${value})`), line)
+    }
+  })
+})
+
+// Samples as the program prints them: 'sample  1: kamon' gives 'kamon'
+const samples = (stdout: string) => stdout.split('\n').filter(l => l.startsWith('sample')).map(l => l.slice(11))
+
+describe('keeping a model and steering it: --save, --load, --prefix and the loss picture', () => {
+  const model = join(scratch, 'kept.json')
+  let trained = { status: 0 as number | null, stdout: '', stderr: '' }
+  before(() => { trained = run(['--num_steps', '30', '--num_samples', '8', '--save', model]) })
+
+  it('--save writes the format, the characters, the sizes and every matrix', () => {
+    assert.equal(trained.status, 0, trained.stderr)
+    const m = JSON.parse(readFileSync(model, 'utf8'))
+    assert.equal(m.format, 'microgpt.ts model')
+    assert.equal(m.version, 1)
+    assert.equal(m.uchars.join(''), 'abcdefghijklmnopqrstuvwxyz')
+    assert.deepEqual([m.n_layer, m.n_embd, m.n_head, m.block_size], [1, 16, 4, 16])
+    assert.deepEqual(Object.keys(m.state_dict), ['wte', 'wpe', 'lm_head', 'layer0.attn_wq', 'layer0.attn_wk',
+      'layer0.attn_wv', 'layer0.attn_wo', 'layer0.mlp_fc1', 'layer0.mlp_fc2'])
+    assert.equal(Object.values(m.state_dict).flat(2).length, 4192)
+    assert.deepEqual(readdirSync(scratch).filter(f => f.includes('.tmp')), []) // no temporary file is left
+  })
+  it('--load with --num_steps 0 samples exactly what the saving run sampled', () => {
+    const loaded = run(['--load', model, '--num_steps', '0', '--num_samples', '8'])
+    assert.equal(loaded.status, 0, loaded.stderr)
+    assert.deepEqual(samples(loaded.stdout), samples(trained.stdout))
+    const untrained = run(['--num_steps', '0', '--num_samples', '8']) // so the loaded weights made the difference
+    assert.notDeepEqual(samples(untrained.stdout), samples(trained.stdout))
+  })
+  it('reads every weight back bit for bit: loading and saving again writes the same bytes', () => {
+    const again = join(scratch, 'again.json')
+    assert.equal(run(['--load', model, '--num_steps', '0', '--num_samples', '0', '--save', again]).status, 0)
+    assert.equal(readFileSync(again, 'utf8'), readFileSync(model, 'utf8'))
+  })
+  it('--load with steps trains on from the saved weights', () => {
+    const fresh = run(['--num_steps', '1', '--num_samples', '0'])
+    const more = run(['--load', model, '--num_steps', '1', '--num_samples', '0'])
+    const loss = (stdout: string) => Number(/loss (\d\.\d{4})/.exec(stdout)![1])
+    assert.equal(loss(fresh.stdout), 3.4639) // the first step of microgpt.py's default run
+    assert.ok(loss(more.stdout) < 3.2, more.stdout) // the same first name, now with 30 steps behind it
+  })
+  it('--load takes the sizes from the file', () => {
+    const small = join(scratch, 'small.json')
+    const sizes = ['--n_layer', '2', '--n_embd', '8', '--n_head', '2', '--block_size', '8']
+    assert.equal(run([...sizes, '--num_steps', '3', '--num_samples', '0', '--save', small]).status, 0)
+    const loaded = run(['--load', small, '--num_steps', '0', '--num_samples', '3'])
+    assert.equal(loaded.status, 0, loaded.stderr)
+    assert.equal(lines(loaded.stdout)[2], 'num params: 2032') // as in flags-run.out, the same sizes
+    assert.equal(run(['--load', small, '--n_embd', '8', '--num_steps', '0']).status, 0) // agreeing is fine
+  })
+  it('--prefix starts every sample with its text', () => {
+    const { status, stdout } = run(['--load', model, '--num_steps', '0', '--num_samples', '12', '--prefix', 'ka'])
+    assert.equal(status, 0)
+    assert.equal(samples(stdout).length, 12)
+    for (const name of samples(stdout)) assert.match(name, /^ka[a-z]*$/)
+  })
+  it('--prefix is read through gpt() and draws no random numbers', () => {
+    // The rule, written out: feed BOS and the prefix, then draw each next token until BOS
+    const c = { ...defaults, seed: 5n, prefix: 'mar', num_steps: 0 }
+    const random = new Random(c.seed)
+    const docs = read_docs(readFileSync(new URL('names.txt', import.meta.url), 'utf8'))
+    random.shuffle(docs)
+    const uchars = tokenizer(docs), BOS = uchars.length
+    const { gpt, kv_cache } = GPT(uchars.length + 1, c, random)
+    const want: string[] = []
+    for (let s = 0; s < 6; s++) {
+      const keys = kv_cache(), values = kv_cache(), ids = [BOS, ...[...c.prefix].map(ch => uchars.indexOf(ch))]
+      let sample = c.prefix, next = BOS
+      for (let pos = 0; pos < c.block_size; pos++) {
+        const logits = gpt(pos < ids.length ? ids[pos] : next, pos, keys, values)
+        if (pos < ids.length - 1) continue // still reading the prefix: no draw
+        next = random.choices(softmax(logits.map(l => l.div(c.temperature))).map(p => p.data))
+        if (next === BOS) break
+        sample += uchars[next]
+      }
+      want.push(sample)
+    }
+    const { stdout } = run(['--seed', '5', '--num_steps', '0', '--num_samples', '6', '--prefix', 'mar'])
+    assert.deepEqual(samples(stdout), want)
+    assert.notDeepEqual(samples(stdout).map(n => n.slice(3)), samples(run(['--seed', '5', '--num_steps', '0',
+      '--num_samples', '6']).stdout)) // the prefix changes what is drawn after it
+  })
+  it('draws the loss on stderr: the mean of each twentieth of the steps, and the first and last in numbers', () => {
+    const { stdout, stderr } = run(['--num_steps', '40', '--num_samples', '1'])
+    const losses = lines(stdout).filter(l => l.startsWith('step')).map(l => Number(l.slice(-6)))
+    const m = /^loss (\d\.\d\d) ([▁▂▃▄▅▆▇█]{20}) (\d\.\d\d) +\(each bar: the mean loss of a twentieth/.exec(stderr)
+    assert.ok(m, stderr)
+    const means = Array.from({ length: 20 }, (_, i) => (losses[2 * i] + losses[2 * i + 1]) / 2) // 2 steps a bar
+    assert.ok(Math.abs(Number(m[1]) - means[0]) <= 0.0051, `${m[1]} vs ${means[0]}`)
+    assert.ok(Math.abs(Number(m[3]) - means[19]) <= 0.0051, `${m[3]} vs ${means[19]}`)
+    assert.equal(m[2][means.indexOf(Math.max(...means))], '█') // the tallest bar is the highest mean
+    assert.equal(m[2][means.indexOf(Math.min(...means))], '▁')
+    assert.match(stderr, /\ntrained 40 steps/)
+  })
+  it('draws no picture for 0 steps, and one bar a step for fewer than 20', () => {
+    assert.doesNotMatch(run(['--num_steps', '0', '--num_samples', '1']).stderr, /loss/)
+    assert.match(run(['--num_steps', '5', '--num_samples', '1']).stderr, /^loss \d\.\d\d [▁▂▃▄▅▆▇█]{5} \d\.\d\d +\(each bar: the mean loss of a step\)\n/)
+  })
+  it('on a terminal, draws the picture below the step line rather than over it', { skip: !linux && 'needs script(1)' }, () => {
+    const argv = [process.execPath, '--import', TSX, MICROGPT, '--num_steps', '3', '--num_samples', '1']
+    const r = spawnSync('script', ['-qec', argv.map(a => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 60_000 })
+    // the step line ends in \r; the picture starts on a new line (the terminal turns \n into \r\n)
+    assert.match(r.stdout, /step {4}3 \/ {4}3 \| loss \d\.\d{4}\r\r\nloss \d\.\d\d [▁▂▃▄▅▆▇█]{3} /)
+  })
+  it('a save that fails leaves the file that was there; a save that works replaces it whole', () => {
+    const folder = join(scratch, 'saves')
+    mkdirSync(folder)
+    const path = file('saves/keep.json', 'the old model\n')
+    const diverged = run(['--learning_rate', '1e300', '--num_steps', '3', '--num_samples', '1', '--save', path])
+    assert.equal(diverged.status, 1)
+    assert.match(diverged.stderr, /microgpt\.ts: --save .*keep\.json: not saved: training diverged to NaN\n$/)
+    assert.equal(readFileSync(path, 'utf8'), 'the old model\n')
+    assert.equal(run(['--num_steps', '2', '--num_samples', '0', '--save', path]).status, 0)
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).format, 'microgpt.ts model')
+    assert.deepEqual(readdirSync(folder), ['keep.json']) // no temporary file is left behind
   })
 })
 
@@ -360,6 +481,40 @@ describe('bad input: one line on stderr, a non-zero exit, no stack trace', () =>
     ['a temperature of 0', ['--temperature', '0'], /temperature must be above 0, not 0/],
     ['a negative temperature', ['--temperature=-0.5'], /temperature must be above 0, not -0.5/],
   ]
+  // Models for the cases below, made before they run: one good, one of other characters, and broken copies
+  const good = join(scratch, 'good.json'), broken = (name: string, edit: (m: any) => unknown) =>
+    writeFileSync(join(scratch, name), JSON.stringify(edit(JSON.parse(readFileSync(good, 'utf8')))))
+  before(() => {
+    run(['--num_steps', '1', '--num_samples', '0', '--save', good])
+    run(['--input', file('abc.txt', 'abc\ncab\n'), '--num_steps', '1', '--num_samples', '0', '--save', join(scratch, 'abc.json')])
+    broken('short.json', m => ({ ...m, state_dict: { ...m.state_dict, wte: m.state_dict.wte.slice(1) } }))
+    broken('text.json', m => { m.state_dict.wpe[3][5] = '0.5'; return m })
+    broken('no_head.json', m => { delete m.state_dict.lm_head; return m })
+    broken('no_chars.json', m => ({ ...m, uchars: undefined }))
+    broken('no_size.json', m => ({ ...m, n_head: 0 }))
+  })
+  const at = (name: string) => join(scratch, name)
+  cases.push(
+    ['--load: a missing file', ['--load', at('missing.json')], /--load .*missing\.json: ENOENT: no such file/],
+    ['--load: a folder', ['--load', scratch], /--load .*: EISDIR/],
+    ['--load: a file that is not JSON', ['--load', file('weights.txt', 'weights: 1, 2, 3\n')], /is not valid JSON/],
+    ['--load: JSON that is not a model', ['--load', file('other.json', '{"wte": []}')],
+      /not a model that microgpt\.ts saved: it needs "format": "microgpt\.ts model" and "version": 1/],
+    ['--load: a model without its characters', ['--load', at('no_chars.json')], /it needs "uchars", in order/],
+    ['--load: a model with a size of 0', ['--load', at('no_size.json')], /it needs the 4 sizes/],
+    ['--load: a matrix of the wrong shape', ['--load', at('short.json')], /"wte" must be 27 x 16 numbers/],
+    ['--load: a weight that is not a number', ['--load', at('text.json')], /"wpe" must be 16 x 16 numbers/],
+    ['--load: a model without lm_head', ['--load', at('no_head.json')], /"state_dict" must hold wte,wpe,lm_head,layer0/],
+    ['--load: a model of other characters', ['--load', at('abc.json')],
+      /abc\.json was trained on other characters than .*names\.txt, which adds "defghijklmnopqrstuvw" and 3 more and lacks nothing/],
+    ['--load: a size flag that contradicts the model', ['--load', good, '--n_embd', '8'],
+      /--n_embd 8 contradicts .*good\.json, which has n_embd 16/],
+    ['--save: into a folder that does not exist', ['--save', join(scratch, 'nowhere', 'm.json')], /--save: .*nowhere is not a folder/],
+    ['--save: under a file', ['--save', join(scratch, 'abc.txt', 'm.json')], /--save: .*abc\.txt is not a folder/],
+    ['--save: onto a folder', ['--save', scratch], /--save: .* is a folder/],
+    ['--prefix: a character the input lacks', ['--prefix', 'kZ'], /--prefix: .*names\.txt has none of "Z"/],
+    ['--prefix: as long as block_size', ['--prefix', 'anna', '--block_size', '4'], /--prefix must be shorter than block_size \(4\)/],
+  )
   for (const [name, args, message] of cases) {
     it(name, () => {
       const { status, stdout, stderr } = run(args)
