@@ -452,6 +452,7 @@ function settings(given: Partial<Config>, saved: Saved | null): Config {
   const folder = dirname(c.save)
   if (c.save && !stat(folder)?.isDirectory()) throw new Error(`--save: ${folder} is not a folder`)
   if (c.save && stat(c.save)?.isDirectory()) throw new Error(`--save: ${c.save} is a folder`)
+  if (c.save) write_whole(c.save, '') // a trial write: the folder must take a file
   return c
 }
 const pick = <T, K extends keyof T>(o: T, keys: readonly K[]) =>
@@ -524,13 +525,20 @@ function save_model(path: string, c: Config, uchars: string[], state_dict: Recor
   const json = JSON.stringify(model)
   const diverged = json.includes('null') // JSON writes NaN and infinities as null
   if (diverged) throw new Error(`--save ${path}: not saved: training diverged to NaN`)
+  write_whole(path, `${json}\n`)
+}
+
+/** Writes a file beside PATH, then renames it onto PATH: PATH is whole or untouched. Or, given
+ * no text, only checks that the folder takes a file. */
+function write_whole(path: string, text: string): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
   try {
-    writeFileSync(temporary, `${json}\n`)
-    renameSync(temporary, path)
+    writeFileSync(temporary, text)
+    if (text) renameSync(temporary, path)
   } catch (e) {
-    rmSync(temporary, { force: true })
     throw new Error(`--save ${path}: ${message(e)}`)
+  } finally {
+    rmSync(temporary, { force: true })
   }
 }
 
