@@ -1,14 +1,15 @@
 /**
  * microgpt.ts: Karpathy's microgpt.py in TypeScript, to read beside it. A GPT learns by guessing
  * each next token and nudging every weight to be less surprised; all of that is here, from the
- * autograd up, and bigger models add only speed and scale. Run: npx tsx microgpt.ts [--name value]
- * - One file of erasable TypeScript, with no dependencies but node: built-ins.
- * - A twin of microgpt.py (gist revision 14fb038): the same stdout for the same input and settings,
- *   every loss digit and every sampled name. So it carries Python's random.
+ * autograd up, and bigger models add only speed and scale.
+ *   npx tsx microgpt.ts [--name value ...]   (or node 22.18+, bun, or deno run --allow-read)
+ * - One file of erasable TypeScript that imports only node: built-ins.
+ * - A twin of microgpt.py (gist revision 14fb038): the same stdout, once its '\r' are read as
+ *   '\n', for the same input and settings: every loss digit and every sampled name.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
+  from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -16,7 +17,7 @@ import { parseArgs } from 'node:util'
 /** Every setting; each is also a flag of the same name: --n_embd 32 or --n_embd=32. */
 export const defaults = {
   input: 'names.txt',  // the dataset, one document per line; by default the one beside this file
-  seed: 42n as bigint, // random.seed: the same seed gives the same run
+  seed: 42n as bigint, // random.seed: any integer (a bigint, as Python's are unbounded)
   // model
   n_layer: 1,          // depth: how many transformer blocks
   n_embd: 16,          // width: the size of every embedding
@@ -31,16 +32,17 @@ export const defaults = {
   prefix: '',          // the text that every sample starts with
   // keeping a model
   save: '',            // after training, write the model to this JSON file
-  load: '',            // start from the model in this JSON file, with its sizes
+  load: '',            // start from a model that --save wrote; --num_steps 0 only samples
 }
 export type Config = typeof defaults
 
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
-/** A text's documents: its lines, stripped as Python's str.strip() strips them, minus blanks. */
+/** A text's documents: its lines, stripped as Python's str.strip() does (STRIP, appendix A). */
 export const read_docs = (text: string): string[] =>
   text.split(/\r\n|\r|\n/).map(line => line.replace(STRIP, '')).filter(line => line !== '')
 
-/** The vocabulary, by code point as Python sorts: .sort() would put 😀 (U+1F600) before Ａ. */
+// By code point, as Python's sorted() orders them: .sort() alone would put 😀 before Ａ (U+FF21)
+/** The vocabulary, uchars: each distinct character, whose index is its token id. */
 export const tokenizer = (docs: string[]): string[] =>
   [...new Set(docs.join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
 
@@ -52,14 +54,16 @@ export type Mat = Vec[]   // a matrix, [nout][nin]: a row per output
 export class Value {
   data: number              // the number, from the forward pass
   grad = 0                  // d(loss)/d(this), from the backward pass
-  a: Value | null           // Python's children and local_grads, in fields rather than tuples
-  da: number                // (2x faster): up to two children, a and b, with d(this)/da
-  b: Value | null           // and d(this)/db,
-  db: number
-  terms: Vec | null         // or the terms of a sum, whose local gradients are all 1
-  mark = 0                  // backward()'s stamp of the last pass that reached this node,
-  next: Value | null = null // and the node after this one in that pass's order
-  static passes = 0         // stamps handed out so far
+  // Python's _children and _local_grads, in fixed fields rather than tuples (2x faster):
+  a: Value | null           // the first child, if any
+  da: number                // d(this)/d(a), its local gradient
+  b: Value | null           // the second child, if any
+  db: number                // d(this)/d(b)
+  terms: Vec | null         // or, for a sum, all its children, each with a local gradient of 1
+  // backward()'s bookkeeping:
+  mark = 0                  // the stamp of the last pass that reached this node
+  next: Value | null = null // the node after this one in that pass's order
+  static passes = 0         // the stamps handed out so far
 
   constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0,
     terms: Vec | null = null) {
@@ -90,14 +94,17 @@ export class Value {
     return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
   }
 
-  /** Sets .grad on every node below this one to d(this)/d(node). */
+  /** Adds d(this)/d(node) to the .grad of every node below this one; grads start at 0. */
   backward(): void {
     // 1. Order the nodes as Python's recursive search does, children first, but on a stack of
     // ours. Fresh stamps replace a visited set, leaves stay out, and .next chains the order (2x).
-    const visiting = (Value.passes += 2) // on the stack, waiting for its children
-    const visited = visiting + 1         // in the order
+    Value.passes += 2
+    const visiting = Value.passes // stamp: on the stack, waiting for its children
+    const visited = visiting + 1  // stamp: in the order
     const stack: Vec = [this]
-    const push = (c: Value | null) => c && c.mark !== visited && (c.a || c.terms) && stack.push(c)
+    const push = (c: Value | null) => { // a child still to order; leaves never need it
+      if (c && c.mark !== visited && (c.a || c.terms)) stack.push(c)
+    }
     let order: Value | null = null // newest first: each node before its children
     for (let v = stack.pop(); v; v = stack.pop()) {
       if (v.mark === visiting) { // back on top, with its children in the order: add it
@@ -147,14 +154,14 @@ export function rmsnorm(x: Vec): Vec {
 /** A GPT: its weights, by name (state_dict) and in one list (params), and its forward pass. */
 export function GPT(vocab_size: number, c: Config, random: Random) {
   const { n_layer, n_embd, block_size, n_head } = c
-  const head_dim = n_embd / n_head // each head's slice of the embedding
+  const head_dim = n_embd / n_head // each head's slice; appendix B checks that n_head divides
   const weight = (std: number) => new Value(random.gauss(0, std)) // small and random, to start
   const matrix = (nout: number, nin: number, std = 0.08): Mat =>
     Array.from({ length: nout }, () => Array.from({ length: nin }, () => weight(std)))
-  const state_dict: Record<string, Mat> = { // rows per token, per position, and per token
-    wte: matrix(vocab_size, n_embd),
-    wpe: matrix(block_size, n_embd),
-    lm_head: matrix(vocab_size, n_embd),
+  const state_dict: Record<string, Mat> = {
+    wte: matrix(vocab_size, n_embd),     // a row per input token
+    wpe: matrix(block_size, n_embd),     // a row per position
+    lm_head: matrix(vocab_size, n_embd), // a row per output token, for its logit
   }
   for (let i = 0; i < n_layer; i++) {
     state_dict[`layer${i}.attn_wq`] = matrix(n_embd, n_embd)
@@ -191,7 +198,8 @@ export function GPT(vocab_size: number, c: Config, random: Random) {
         const v_h = values[li].map(vi => vi.slice(hs, hs + head_dim))
         const attn_logits = k_h.map(k_t => dot(q_h, k_t).div(head_dim ** 0.5))
         const attn_weights = softmax(attn_logits)
-        const head_out = q_h.map((_, j) => dot(attn_weights, v_h.map(v_t => v_t[j])))
+        const column = (j: number) => v_h.map(v_t => v_t[j]) // dimension j at every position
+        const head_out = Array.from({ length: head_dim }, (_, j) => dot(attn_weights, column(j)))
         x_attn.push(...head_out)
       }
       x = linear(x_attn, state_dict[`layer${li}.attn_wo`])
@@ -216,7 +224,7 @@ export function GPT(vocab_size: number, c: Config, random: Random) {
 export function main(c: Config, saved: Saved | null = null): void {
   const { block_size, num_steps, temperature, num_samples } = c
   const random = new Random(c.seed) // random.seed(42): the seed fixes the whole run
-  const docs = read_docs(readFileSync(c.input, 'utf8')) // a BOM stays, as in Python
+  const docs = read_docs(readFileSync(c.input, 'utf8')) // names.txt: nothing is downloaded
   check_docs(docs, c, saved) // stop on bad input before printing anything (appendix B)
   random.shuffle(docs)
   print(`num docs: ${docs.length}`)
@@ -228,7 +236,7 @@ export function main(c: Config, saved: Saved | null = null): void {
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = GPT(vocab_size, c, random)
-  if (saved) load_weights(state_dict, saved) // --load: after the same draws, the saved weights
+  if (saved) load_weights(state_dict, saved) // --load: drawn as usual, then overwritten
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v)
@@ -279,7 +287,7 @@ export function main(c: Config, saved: Saved | null = null): void {
 
   // Inference: from BOS (and --prefix), draw each next token until the model says BOS, the end
   print('\n--- inference (new, hallucinated names) ---')
-  const prompt = Array.from(c.prefix, ch => uchars.indexOf(ch)) // --prefix: read, never drawn
+  const prompt = Array.from(c.prefix, ch => uchars.indexOf(ch)) // --prefix, as token ids
   for (let sample_idx = 0; sample_idx < num_samples; sample_idx++) {
     const keys = kv_cache(), values = kv_cache()
     let token_id = BOS
@@ -287,7 +295,8 @@ export function main(c: Config, saved: Saved | null = null): void {
     for (let pos_id = 0; pos_id < block_size; pos_id++) {
       const logits = gpt(token_id, pos_id, keys, values)
       const probs = softmax(logits.map(l => l.div(temperature))) // below 1: sharper favourites
-      token_id = pos_id < prompt.length ? prompt[pos_id] : random.choices(probs.map(p => p.data))
+      if (pos_id < prompt.length) token_id = prompt[pos_id] // --prefix: fed in, not drawn
+      else token_id = random.choices(probs.map(p => p.data))
       if (token_id === BOS) break
       sample.push(uchars[token_id])
     }
@@ -297,7 +306,9 @@ export function main(c: Config, saved: Saved | null = null): void {
 
 // ---- appendix A: Python's random, bit for bit, and its str.strip() ---------------------------
 // microgpt.py shuffles, initializes and samples with Python's random module: this is the same
-// Mersenne Twister, seeded and drawn as CPython's _randommodule.c and random.py do.
+// Mersenne Twister, seeded and drawn as CPython's _randommodule.c and random.py do. Every draw is
+// bit for bit; gauss() then goes through Math.log, cos and sin, which on a few inputs differ from
+// C's in the last bit.
 /** Python's random.Random: the same seed gives the same draws. */
 export class Random {
   private mt = new Uint32Array(624)   // the state; a number stored here is kept mod 2^32
@@ -324,9 +335,9 @@ export class Random {
     mt[0] = 0x80000000 // the top bit set, so the state is never all zeros
   }
 
-  // CPython twists all 624 words when they run out; twisting each word as it is drawn gives the
-  // same words. Twisting word k reads words k+1 and k+397 (mod 624), and each then holds what
-  // the batch would give it: its old value if after k, its new one if before.
+  // The same words as CPython's batch twist of all 624 when they run out: here each word is
+  // twisted just before it is drawn. Twisting word k reads words k+1 and k+397 (mod 624), and
+  // each then holds what the batch would give it: its old value if after k, its new one if before.
   private genrand_uint32(): number {
     const mt = this.mt
     const k = this.index
@@ -341,8 +352,10 @@ export class Random {
   }
   getrandbits(k: number) { return this.genrand_uint32() >>> (32 - k) } // for k from 1 to 32
   randbelow(n: number): number { // _randbelow: n.bit_length() bits, drawn again while too big
-    const r = this.getrandbits(32 - Math.clz32(n))
-    return r < n ? r : this.randbelow(n)
+    const k = 32 - Math.clz32(n)
+    let r = this.getrandbits(k)
+    while (r >= n) r = this.getrandbits(k)
+    return r
   }
   random(): number { // 53 random bits, 27 from one word and 26 from the next, over 2 ** 53
     return ((this.genrand_uint32() >>> 5) * 2 ** 26 + (this.genrand_uint32() >>> 6)) / 2 ** 53
@@ -361,7 +374,9 @@ export class Random {
   shuffle<T>(x: T[]): void { // Fisher-Yates, from the end
     for (let i = x.length - 1; i > 0; i--) {
       const j = this.randbelow(i + 1)
-      ;[x[i], x[j]] = [x[j], x[i]]
+      const x_i = x[i]
+      x[i] = x[j]
+      x[j] = x_i
     }
   }
   choices(weights: number[]): number { // choices(range(len(weights)), weights)[0]
@@ -395,7 +410,8 @@ export function fixed(x: number, digits: number): string {
 }
 
 const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]'
-/** --help: each flag with its comment in `defaults` (read from this file) and its default. */
+/** --help: each flag with its default and its comment in `defaults`, read from this file's
+ * source, so a line there must keep the form `name: value, // comment`. */
 function help(): string {
   const source = readFileSync(fileURLToPath(import.meta.url), 'utf8')
   const about = (k: string) => new RegExp(`^  ${k}: .*// (.*)$`, 'm').exec(source)?.[1]
@@ -411,8 +427,9 @@ const KINDS = { // the text that each kind of number takes
   'a number': /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i,
 }
 const kind_of = (k: keyof Config): keyof typeof KINDS => k === 'seed' ? 'an integer'
-  : ['n_layer', 'num_steps', 'num_samples'].includes(k) ? 'a count (0 or more)' // 0 runs too
-  : Number.isInteger(defaults[k]) ? 'a positive integer' : 'a number'
+  : k === 'learning_rate' || k === 'temperature' ? 'a number'
+  : k === 'n_layer' || k === 'num_steps' || k === 'num_samples' ? 'a count (0 or more)'
+  : 'a positive integer' // n_embd, n_head and block_size
 
 /** The flags given, each checked and converted: ['--n_embd', '32'] gives { n_embd: 32 }. */
 export function parse_flags(args: string[]): Partial<Config> {
@@ -441,9 +458,11 @@ const stat = (path: string) => statSync(path, { throwIfNoEntry: false })
 function settings(given: Partial<Config>, saved: Saved | null): Config {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
   const c: Config = { ...defaults, input, ...(saved && pick(saved, SIZES)), ...given }
-  const clash = SIZES.find(k => saved && given[k] !== undefined && given[k] !== saved[k])
-  const has = saved && clash && `${clash} ${saved[clash]}`
-  if (clash) throw new Error(`--${clash} ${c[clash]} contradicts ${c.load}, which has ${has}`)
+  for (const k of SIZES) {
+    if (saved && given[k] !== undefined && given[k] !== saved[k]) {
+      throw new Error(`--${k} ${given[k]} contradicts ${c.load}, which has ${k} ${saved[k]}`)
+    }
+  }
   // Refused: what microgpt.py cannot run, and what it runs only by accident: an n_embd that
   // n_head does not divide loses columns, and a negative temperature turns the odds around
   if (c.n_embd % c.n_head) throw new Error(`n_embd (${c.n_embd}) must be a multiple of n_head`)
@@ -491,12 +510,16 @@ function read_model(path: string): Saved {
   const needs: [unknown, string][] = [
     [m?.format === FORMAT && m.version === 1, `"format": "${FORMAT}" and "version": 1`],
     [Array.isArray(m?.uchars) && m.uchars.length && m.uchars.every(in_order), '"uchars", in order'],
-    [SIZES.every(k => Number.isInteger(m?.[k]) && m[k] >= Number(k !== 'n_layer')), 'the 4 sizes'],
+    [SIZES.every(k => Number.isInteger(m?.[k]) && m[k] >= (k === 'n_layer' ? 0 : 1)), 'the sizes'],
     [m?.n_embd % m?.n_head === 0, 'an n_head that divides n_embd'],
     [m?.state_dict instanceof Object, '"state_dict"'],
   ]
   const missing = needs.find(([ok]) => !ok)
   if (missing) fail(`not a model that microgpt.ts saved: it needs ${missing[1]}`)
+  const { n_layer, n_embd, block_size } = m // the parameter count, before a model of these sizes
+  const count = 12 * n_layer * n_embd ** 2 + (2 * m.uchars.length + 2 + block_size) * n_embd
+  const numbers = Object.values(m.state_dict).flat(2).length
+  if (numbers !== count) fail(`its matrices hold ${numbers} weights, and its sizes need ${count}`)
   const model = GPT(m.uchars.length + 1, { ...defaults, ...pick(m, SIZES) }, new Random(0))
   const names = Object.keys(model.state_dict)
   if (Object.keys(m.state_dict).join() !== names.join()) fail(`"state_dict" must hold ${names}`)
@@ -549,14 +572,15 @@ function draw_loss(losses: number[]): void {
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
   const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / part.length
   const means = Array.from({ length: n }, (_, i) => mean(losses.slice(start(i), start(i + 1))))
-  const lo = Math.min(...means.filter(Number.isFinite)) // a NaN mean draws as '?'
+  const lo = Math.min(...means.filter(Number.isFinite))
   const hi = Math.max(...means.filter(Number.isFinite))
   const heights = '▁▂▃▄▅▆▇█'
-  const bar = (m: number) => heights[hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3] ?? '?'
-  const each = n < 20 ? 'step' : 'twentieth of the steps'
+  const height = (m: number) => (hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3)
+  const bar = (m: number) => (Number.isFinite(m) ? heights[height(m)] : '?') // NaN: '?'
+  const each = n < 20 ? 'each step' : 'each twentieth of the steps'
   const lead = process.stdout.isTTY && process.stderr.isTTY ? '\n' : '' // below the step line
   const line = `loss ${fixed(means[0], 2)} ${means.map(bar).join('')} ${fixed(means[n - 1], 2)}`
-  process.stderr.write(`${lead}${line}   (each bar: the mean loss of a ${each})\n`)
+  process.stderr.write(`${lead}${line}   (the mean of ${each}, first to last)\n`)
 }
 
 const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
@@ -588,10 +612,9 @@ function cli(args: string[]): void {
 // ---- the entry point: only when run as a program, so that importing this file runs nothing ---
 const meta = import.meta as { main?: boolean, url: string } // Node 20 has no import.meta.main
 const argv1 = process.argv[1] ?? ''
-if (!(meta.main ?? (existsSync(argv1) && realpathSync(argv1) === fileURLToPath(meta.url)))) {
-  // imported, as test.ts does: everything is defined, and nothing runs
-} else if (process.argv.includes('--help')) {
+const is_main = meta.main ?? (existsSync(argv1) && realpathSync(argv1) === fileURLToPath(meta.url))
+if (is_main && process.argv.includes('--help')) {
   print(help())
-} else {
+} else if (is_main) {
   cli(process.argv.slice(2))
 }

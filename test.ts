@@ -423,7 +423,7 @@ describe('keeping a model and steering it: --save, --load, --prefix and the loss
   it('draws the loss on stderr: the mean of each twentieth of the steps, and the first and last in numbers', () => {
     const { stdout, stderr } = run(['--num_steps', '40', '--num_samples', '1'])
     const losses = lines(stdout).filter(l => l.startsWith('step')).map(l => Number(l.slice(-6)))
-    const m = /^loss (\d\.\d\d) ([▁▂▃▄▅▆▇█]{20}) (\d\.\d\d) +\(each bar: the mean loss of a twentieth/.exec(stderr)
+    const m = /^loss (\d\.\d\d) ([▁▂▃▄▅▆▇█]{20}) (\d\.\d\d) +\(the mean of each twentieth of the steps, first to last\)\n/.exec(stderr)
     assert.ok(m, stderr)
     const means = Array.from({ length: 20 }, (_, i) => (losses[2 * i] + losses[2 * i + 1]) / 2) // 2 steps a bar
     assert.ok(Math.abs(Number(m[1]) - means[0]) <= 0.0051, `${m[1]} vs ${means[0]}`)
@@ -434,7 +434,7 @@ describe('keeping a model and steering it: --save, --load, --prefix and the loss
   })
   it('draws no picture for 0 steps, and one bar a step for fewer than 20', () => {
     assert.doesNotMatch(run(['--num_steps', '0', '--num_samples', '1']).stderr, /loss/)
-    assert.match(run(['--num_steps', '5', '--num_samples', '1']).stderr, /^loss \d\.\d\d [▁▂▃▄▅▆▇█]{5} \d\.\d\d +\(each bar: the mean loss of a step\)\n/)
+    assert.match(run(['--num_steps', '5', '--num_samples', '1']).stderr, /^loss \d\.\d\d [▁▂▃▄▅▆▇█]{5} \d\.\d\d +\(the mean of each step, first to last\)\n/)
   })
   it('on a terminal, draws the picture below the step line rather than over it', { skip: !linux && 'needs script(1)' }, () => {
     const argv = [process.execPath, '--import', TSX, MICROGPT, '--num_steps', '3', '--num_samples', '1']
@@ -488,8 +488,10 @@ describe('bad input: one line on stderr, a non-zero exit, no stack trace', () =>
     run(['--num_steps', '1', '--num_samples', '0', '--save', good])
     run(['--input', file('abc.txt', 'abc\ncab\n'), '--num_steps', '1', '--num_samples', '0', '--save', join(scratch, 'abc.json')])
     broken('short.json', m => ({ ...m, state_dict: { ...m.state_dict, wte: m.state_dict.wte.slice(1) } }))
+    broken('moved.json', m => { m.state_dict.wpe.push(m.state_dict.wte.pop()); return m }) // as many weights
+    broken('huge.json', m => ({ ...m, n_embd: 100_000 })) // sizes far beyond its matrices
     broken('text.json', m => { m.state_dict.wpe[3][5] = '0.5'; return m })
-    broken('no_head.json', m => { delete m.state_dict.lm_head; return m })
+    broken('renamed.json', m => ({ ...m, state_dict: { ...m.state_dict, lm_head: undefined, head: m.state_dict.lm_head } }))
     broken('no_chars.json', m => ({ ...m, uchars: undefined }))
     broken('no_size.json', m => ({ ...m, n_head: 0 }))
   })
@@ -501,10 +503,13 @@ describe('bad input: one line on stderr, a non-zero exit, no stack trace', () =>
     ['--load: JSON that is not a model', ['--load', file('other.json', '{"wte": []}')],
       /not a model that microgpt\.ts saved: it needs "format": "microgpt\.ts model" and "version": 1/],
     ['--load: a model without its characters', ['--load', at('no_chars.json')], /it needs "uchars", in order/],
-    ['--load: a model with a size of 0', ['--load', at('no_size.json')], /it needs the 4 sizes/],
-    ['--load: a matrix of the wrong shape', ['--load', at('short.json')], /"wte" must be 27 x 16 numbers/],
+    ['--load: a model with a size of 0', ['--load', at('no_size.json')], /it needs the sizes/],
+    ['--load: a matrix with a row missing', ['--load', at('short.json')],
+      /its matrices hold 4176 weights, and its sizes need 4192/],
+    ['--load: a matrix of the wrong shape', ['--load', at('moved.json')], /"wte" must be 27 x 16 numbers/],
+    ['--load: sizes far larger than the matrices', ['--load', at('huge.json')], /its sizes need 120007000000\n/],
     ['--load: a weight that is not a number', ['--load', at('text.json')], /"wpe" must be 16 x 16 numbers/],
-    ['--load: a model without lm_head', ['--load', at('no_head.json')], /"state_dict" must hold wte,wpe,lm_head,layer0/],
+    ['--load: a matrix under another name', ['--load', at('renamed.json')], /"state_dict" must hold wte,wpe,lm_head,layer0/],
     ['--load: a model of other characters', ['--load', at('abc.json')],
       /abc\.json was trained on other characters than .*names\.txt, which adds "defghijklmnopqrstuvw" and 3 more and lacks nothing/],
     ['--load: a size flag that contradicts the model', ['--load', good, '--n_embd', '8'],
