@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -450,7 +450,9 @@ describe('keeping a model and steering it: --save, --load, --prefix and the loss
     assert.equal(diverged.status, 1)
     assert.match(diverged.stderr, /microgpt\.ts: --save .*keep\.json: not saved: training diverged to NaN\n$/)
     assert.equal(readFileSync(path, 'utf8'), 'the old model\n')
+    const old_file = statSync(path).ino
     assert.equal(run(['--num_steps', '2', '--num_samples', '0', '--save', path]).status, 0)
+    assert.notEqual(statSync(path).ino, old_file) // a new file renamed into place, not the old one rewritten
     assert.equal(JSON.parse(readFileSync(path, 'utf8')).format, 'microgpt.ts model')
     assert.deepEqual(readdirSync(folder), ['keep.json']) // no temporary file is left behind
   })
