@@ -88,8 +88,8 @@ export class Value {
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
   neg() { return this.mul(-1) } // __neg__: -this
-  sub(other: Num) { return this.add(typeof other === 'number' ? -other : other.neg()) } // __sub__
-  div(other: Num) { return this.mul(typeof other === 'number' ? other ** -1 : other.pow(-1)) }
+  sub(o: Num) { return this.add(typeof o === 'number' ? -o : o.neg()) } // __sub__: this + (-o)
+  div(o: Num) { return this.mul(typeof o === 'number' ? o ** -1 : o.pow(-1)) } // __truediv__
   static sum(terms: Vec) { // Python's sum(terms), as one node, not a chain of n additions (2x)
     return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
   }
