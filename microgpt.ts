@@ -291,12 +291,15 @@ export function main(c: Config, saved: Saved | null = null): void {
   for (let sample_idx = 0; sample_idx < num_samples; sample_idx++) {
     const keys = kv_cache(), values = kv_cache()
     let token_id = BOS
-    const sample: string[] = []
-    for (let pos_id = 0; pos_id < block_size; pos_id++) {
+    const sample = [...c.prefix] // empty without --prefix
+    for (const [pos_id, next_id] of prompt.entries()) { // --prefix: read in, nothing drawn
+      gpt(token_id, pos_id, keys, values)
+      token_id = next_id
+    }
+    for (let pos_id = prompt.length; pos_id < block_size; pos_id++) {
       const logits = gpt(token_id, pos_id, keys, values)
       const probs = softmax(logits.map(l => l.div(temperature))) // below 1: sharper favourites
-      if (pos_id < prompt.length) token_id = prompt[pos_id] // --prefix: fed in, not drawn
-      else token_id = random.choices(probs.map(p => p.data))
+      token_id = random.choices(probs.map(p => p.data))
       if (token_id === BOS) break
       sample.push(uchars[token_id])
     }
