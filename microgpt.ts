@@ -10,14 +10,15 @@
  */
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
   from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { getHeapStatistics } from 'node:v8'
 
 /** Every setting; each is also a flag of the same name: --n_embd 32 or --n_embd=32. */
 export const defaults = {
   input: 'names.txt',  // the dataset, one document per line; by default the one beside this file
-  seed: 42n as bigint, // random.seed: any integer (a bigint, as Python's are unbounded)
+  seed: 42n as bigint, // random.seed: any integer, as Python's are unbounded
   // model
   n_layer: 1,          // depth: how many transformer blocks
   n_embd: 16,          // width: the size of every embedding
@@ -27,7 +28,7 @@ export const defaults = {
   learning_rate: 0.01, // Adam's step size at step 0; it decays linearly to 0
   num_steps: 1000,     // training steps, one document each
   // sampling
-  temperature: 0.5,    // in (0, 1]: low is safe and repetitive, high is inventive
+  temperature: 0.5,    // above 0: low is safe and repetitive, high is inventive
   num_samples: 20,     // how many names to invent after training
   prefix: '',          // the text that every sample starts with
   // keeping a model
@@ -41,9 +42,8 @@ export type Config = typeof defaults
 export const read_docs = (text: string): string[] =>
   text.split(/\r\n|\r|\n/).map(line => line.replace(STRIP, '')).filter(line => line !== '')
 
-// By code point, as Python's sorted() orders them: .sort() alone would put 😀 before Ａ (U+FF21)
-/** The vocabulary, uchars: each distinct character, whose index is its token id. */
-export const tokenizer = (docs: string[]): string[] =>
+/** uchars: the documents' characters, by code point as Python sorts them; index = token id. */
+export const unique_chars = (docs: string[]): string[] =>
   [...new Set(docs.join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
 
 // Autograd: each op records its children and its local gradients, d(op)/d(child)
@@ -60,10 +60,6 @@ export class Value {
   b: Value | null           // the second child, if any
   db: number                // d(this)/d(b)
   terms: Vec | null         // or, for a sum, all its children, each with a local gradient of 1
-  // backward()'s bookkeeping:
-  mark = 0                  // the stamp of the last pass that reached this node
-  next: Value | null = null // the node after this one in that pass's order
-  static passes = 0         // the stamps handed out so far
 
   constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0,
     terms: Vec | null = null) {
@@ -76,47 +72,52 @@ export class Value {
   }
 
   add(other: Num): Value { // __add__ and __radd__: this + other
-    const o = typeof other === 'number' ? new Value(other) : other
-    return new Value(this.data + o.data, this, 1, o, 1)
+    other = typeof other === 'number' ? new Value(other) : other
+    return new Value(this.data + other.data, this, 1, other, 1)
   }
   mul(other: Num): Value { // __mul__ and __rmul__: this * other
-    const o = typeof other === 'number' ? new Value(other) : other
-    return new Value(this.data * o.data, this, o.data, o, this.data)
+    other = typeof other === 'number' ? new Value(other) : other
+    return new Value(this.data * other.data, this, other.data, other, this.data)
   }
   pow(k: number) { return new Value(this.data ** k, this, k * this.data ** (k - 1)) } // __pow__
-  log() { return new Value(Math.log(this.data), this, 1 / this.data) }
+  log() { // like Python's math.log, it refuses 0, which is where microgpt.py stops
+    if (this.data <= 0) throw new Error(`math domain error: log(${this.data}), as in Python`)
+    return new Value(Math.log(this.data), this, 1 / this.data)
+  }
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
   neg() { return this.mul(-1) } // __neg__: -this
-  sub(o: Num) { return this.add(typeof o === 'number' ? -o : o.neg()) } // __sub__: this + (-o)
-  div(o: Num) { return this.mul(typeof o === 'number' ? o ** -1 : o.pow(-1)) } // __truediv__
+  sub(other: Num) { return this.add(typeof other === 'number' ? -other : other.neg()) } // __sub__
+  div(other: Num) { return this.mul(typeof other === 'number' ? other ** -1 : other.pow(-1)) }
   static sum(terms: Vec) { // Python's sum(terms), as one node, not a chain of n additions (2x)
     return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
   }
 
+  // backward()'s bookkeeping, in place of a visited set and a list (2x faster):
+  mark = 0                  // the stamp of the last pass that reached this node
+  next: Value | null = null // the node after this one in that pass's order
+  static passes = 0         // the stamps handed out so far
+
   /** Adds d(this)/d(node) to the .grad of every node below this one; grads start at 0. */
   backward(): void {
     // 1. Order the nodes as Python's recursive search does, children first, but on a stack of
-    // ours. Fresh stamps replace a visited set, leaves stay out, and .next chains the order (2x).
+    // ours. Fresh stamps replace a visited set, leaves stay out, and .next chains the order.
     Value.passes += 2
     const visiting = Value.passes // stamp: on the stack, waiting for its children
     const visited = visiting + 1  // stamp: in the order
     const stack: Vec = [this]
-    const push = (c: Value | null) => { // a child still to order; leaves never need it
-      if (c && c.mark !== visited && (c.a || c.terms)) stack.push(c)
-    }
     let order: Value | null = null // newest first: each node before its children
     for (let v = stack.pop(); v; v = stack.pop()) {
       if (v.mark === visiting) { // back on top, with its children in the order: add it
         v.mark = visited
         v.next = order
         order = v
-      } else if (v.mark !== visited) { // first visit: wait on the stack under its children
-        v.mark = visiting
+      } else if (v.mark !== visited && (v.a || v.terms)) { // first visit, and not a leaf:
+        v.mark = visiting // wait on the stack under its children, the first of them on top
         stack.push(v)
-        if (v.terms) for (let i = v.terms.length - 1; i >= 0; i--) push(v.terms[i])
-        push(v.b)
-        push(v.a)
+        if (v.terms) for (let i = v.terms.length - 1; i >= 0; i--) stack.push(v.terms[i])
+        if (v.b) stack.push(v.b)
+        if (v.a) stack.push(v.a)
       }
     }
     // 2. The chain rule, from the loss down: each node passes on its gradient once it is whole
@@ -151,9 +152,9 @@ export function rmsnorm(x: Vec): Vec {
   return x.map(xi => xi.mul(scale))
 }
 
-/** A GPT: its weights, by name (state_dict) and in one list (params), and its forward pass. */
-export function GPT(vocab_size: number, c: Config, random: Random) {
-  const { n_layer, n_embd, block_size, n_head } = c
+/** A GPT's weights, by name (state_dict) and in one list (params), and its forward pass, gpt. */
+export function create_model(vocab_size: number, config: Config, random: Random) {
+  const { n_layer, n_embd, block_size, n_head } = config
   const head_dim = n_embd / n_head // each head's slice; appendix B checks that n_head divides
   const weight = (std: number) => new Value(random.gauss(0, std)) // small and random, to start
   const matrix = (nout: number, nin: number, std = 0.08): Mat =>
@@ -220,30 +221,29 @@ export function GPT(vocab_size: number, c: Config, random: Random) {
 }
 
 // ---- 3) training and inference --------------------------------------------------------------
-/** microgpt.py's run: read, tokenize, train with Adam, then sample, printing what it prints. */
-export function main(c: Config, saved: Saved | null = null): void {
-  const { block_size, num_steps, temperature, num_samples } = c
-  const random = new Random(c.seed) // random.seed(42): the seed fixes the whole run
-  const docs = read_docs(readFileSync(c.input, 'utf8')) // names.txt: nothing is downloaded
-  check_docs(docs, c, saved) // stop on bad input before printing anything (appendix B)
+/** microgpt.py's run, printing what it prints; returns each step's loss, for the picture. */
+export function main(config: Config, weights: number[] | null = null): number[] {
+  const { block_size, num_steps, temperature, num_samples, prefix } = config
+  const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
+  const docs = read_docs(readFileSync(config.input, 'utf8')) // names.txt: nothing is downloaded
   random.shuffle(docs)
   print(`num docs: ${docs.length}`)
 
   // The tokenizer: a token per character, plus BOS, which opens and closes every document
-  const uchars = tokenizer(docs)
+  const uchars = unique_chars(docs)
   const BOS = uchars.length
   const vocab_size = uchars.length + 1
   print(`vocab size: ${vocab_size}`)
 
-  const { state_dict, params, kv_cache, gpt } = GPT(vocab_size, c, random)
-  if (saved) load_weights(state_dict, saved) // --load: drawn as usual, then overwritten
+  const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
+  if (weights) params.forEach((p, i) => { p.data = weights[i] }) // --load: drawn, then replaced
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v)
-  const [learning_rate, beta1, beta2, eps_adam] = [c.learning_rate, 0.85, 0.99, 1e-8]
+  const [learning_rate, beta1, beta2, eps_adam] = [config.learning_rate, 0.85, 0.99, 1e-8]
   const m = new Float64Array(params.length)
   const v = new Float64Array(params.length)
-  const loss_history: number[] = [] // for the picture of the loss, on stderr
+  const loss_history: number[] = [] // for the picture of the loss on stderr (appendix B)
 
   for (let step = 0; step < num_steps; step++) {
 
@@ -263,7 +263,6 @@ export function main(c: Config, saved: Saved | null = null): void {
       losses.push(loss_t)
     }
     const loss = Value.sum(losses).mul(1 / n) // the mean surprise, which training pushes down
-    if (loss.data === Infinity) throw new Error(`step ${step + 1}: log(0), where microgpt.py stops`)
 
     // Backward: the gradient of the loss for every weight
     loss.backward()
@@ -282,21 +281,17 @@ export function main(c: Config, saved: Saved | null = null): void {
     print(`step ${pad(step + 1, 4)} / ${pad(num_steps, 4)} | loss ${fixed(loss.data, 4)}`, '\r')
     loss_history.push(loss.data)
   }
-  draw_loss(loss_history) // on stderr, so stdout stays microgpt.py's (appendix B)
-  if (c.save) save_model(c.save, c, uchars, state_dict) // --save, before sampling (appendix B)
+  if (config.save) save_model(config, uchars, state_dict) // --save, before sampling (appendix B)
 
   // Inference: from BOS (and --prefix), draw each next token until the model says BOS, the end
   print('\n--- inference (new, hallucinated names) ---')
-  const prompt = Array.from(c.prefix, ch => uchars.indexOf(ch)) // --prefix, as token ids
+  const prompt = [BOS, ...Array.from(prefix, ch => uchars.indexOf(ch))] // BOS, then --prefix
   for (let sample_idx = 0; sample_idx < num_samples; sample_idx++) {
     const keys = kv_cache(), values = kv_cache()
-    let token_id = BOS
-    const sample = [...c.prefix] // empty without --prefix
-    for (const [pos_id, next_id] of prompt.entries()) { // --prefix: read in, nothing drawn
-      gpt(token_id, pos_id, keys, values)
-      token_id = next_id
-    }
-    for (let pos_id = prompt.length; pos_id < block_size; pos_id++) {
+    prompt.slice(0, -1).forEach((id, pos_id) => gpt(id, pos_id, keys, values)) // into the cache
+    let token_id = prompt.at(-1)! // BOS, or the last character of --prefix
+    const sample = [...prefix] // empty without --prefix
+    for (let pos_id = prompt.length - 1; pos_id < block_size; pos_id++) {
       const logits = gpt(token_id, pos_id, keys, values)
       const probs = softmax(logits.map(l => l.div(temperature))) // below 1: sharper favourites
       token_id = random.choices(probs.map(p => p.data))
@@ -305,6 +300,7 @@ export function main(c: Config, saved: Saved | null = null): void {
     }
     print(`sample ${pad(sample_idx + 1, 2)}: ${sample.join('')}`)
   }
+  return loss_history
 }
 
 // ---- appendix A: Python's random, bit for bit, and its str.strip() ---------------------------
@@ -412,203 +408,182 @@ export function fixed(x: number, digits: number): string {
   return up_to_odd ? text.slice(0, -1) + (Number(text.at(-1)) - 1) : text
 }
 
+const KINDS = { // each kind of setting: the text that it takes, and how that text is read
+  'text': [/^/, String],
+  'an integer': [/^[+-]?\d+$/, BigInt],
+  'a count (0 or more)': [/^\+?\d{1,15}$/, Number],
+  'a positive integer': [/^\+?0*[1-9]\d{0,14}$/, Number],
+  'a number': [/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, Number],
+} as const
+/** Each flag: its kind, and what it does; tsc checks that every setting has one. */
+const FLAGS: { [k in keyof Config]: [keyof typeof KINDS, string] } = {
+  input: ['text', 'the dataset: a UTF-8 file, one document per line'],
+  seed: ['an integer', 'random.seed: any integer; the same seed gives the same run'],
+  n_layer: ['a count (0 or more)', 'how many transformer blocks'],
+  n_embd: ['a positive integer', 'the embedding width; a multiple of n_head'],
+  block_size: ['a positive integer', 'the longest context, in tokens'],
+  n_head: ['a positive integer', 'attention heads'],
+  learning_rate: ['a number', "Adam's step size at step 0, decaying linearly to 0"],
+  num_steps: ['a count (0 or more)', 'training steps, one document each; 0 only samples'],
+  temperature: ['a number', 'above 0: low is safe and repetitive, high is inventive'],
+  num_samples: ['a count (0 or more)', 'how many names to sample after training'],
+  prefix: ['text', 'the text that every sample starts with'],
+  save: ['text', 'after training, write the model to this JSON file'],
+  load: ['text', 'start from a model that --save wrote, with its sizes; Adam starts afresh'],
+}
 const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]'
-/** --help: each flag with its default and its comment in `defaults`, read from this file's
- * source, so a line there must keep the form `name: value, // comment`. */
-function help(): string {
-  const source = readFileSync(fileURLToPath(import.meta.url), 'utf8')
-  const about = (k: string) => new RegExp(`^  ${k}: .*// (.*)$`, 'm').exec(source)?.[1]
-  const value = (v: unknown) => (v === '' ? '' : ` (default: ${v})`)
-  const line = ([k, v]: [string, unknown]) => `  --${k.padEnd(14)} ${about(k)}${value(v)}`
-  return [USAGE, ...Object.entries(defaults).map(line)].join('\n')
-}
+/** --help: a line per flag, with what it does and any default. */
+const help_text = () => [USAGE, ...Object.entries(FLAGS).map(([k, [, what]]) => {
+  const value = defaults[k as keyof Config]
+  return `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`
+})].join('\n')
 
-const KINDS = { // the text that each kind of number takes
-  'an integer': /^[+-]?\d+$/,
-  'a count (0 or more)': /^\+?\d{1,15}$/,
-  'a positive integer': /^\+?0*[1-9]\d{0,14}$/,
-  'a number': /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i,
-}
-const kind_of = (k: keyof Config): keyof typeof KINDS => k === 'seed' ? 'an integer'
-  : k === 'learning_rate' || k === 'temperature' ? 'a number'
-  : k === 'n_layer' || k === 'num_steps' || k === 'num_samples' ? 'a count (0 or more)'
-  : 'a positive integer' // n_embd, n_head and block_size
-
-/** The flags given, each checked and converted: ['--n_embd', '32'] gives { n_embd: 32 }. */
-export function parse_flags(args: string[]): Partial<Config> {
-  const option = { type: 'string' } as const // every flag takes a value
-  const options = Object.fromEntries(Object.keys(defaults).map(k => [k, option]))
-  const { values } = parseArgs({ args, options })
-  const given: Partial<Config> = {}
-  for (const [k, text] of Object.entries(values) as [keyof Config, string][]) {
-    const is_text = typeof defaults[k] === 'string'
-    const kind = kind_of(k)
-    const ok = is_text || KINDS[kind].test(text)
-    if (!ok) throw new Error(`--${k} must be ${kind}, not '${text}'`)
-    Object.assign(given, { [k]: is_text ? text : k === 'seed' ? BigInt(text) : Number(text) })
+/** The flags given, each checked and read: ['--n_embd', '32'] gives { n_embd: 32 }. */
+export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
+  const options = Object.fromEntries(Object.keys(FLAGS).map(k => [k, { type: 'string' as const }]))
+  const help = { type: 'boolean', short: 'h' } as const
+  const values: Record<string, unknown> = parseArgs({ args, options: { ...options, help } }).values
+  const given: Partial<Config> & { help?: boolean } = { help: values.help === true }
+  for (const [k, [kind]] of Object.entries(FLAGS)) {
+    const text = values[k]
+    if (typeof text !== 'string') continue
+    const [pattern, read] = KINDS[kind]
+    if (!pattern.test(text)) throw new Error(`--${k} must be ${kind}, not '${text}'`)
+    Object.assign(given, { [k]: read(text) })
   }
   return given
 }
 
-const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
-/** A model as --save writes it: a format tag, the characters, the sizes, and every matrix. */
-export type Saved = Pick<Config, (typeof SIZES)[number]> &
-  { format: string, version: number, uchars: string[], state_dict: Record<string, number[][]> }
-const FORMAT = 'microgpt.ts model'
-const stat = (path: string) => statSync(path, { throwIfNoEntry: false })
-
-/** A run's settings: the defaults, then the sizes of the --load model, then the flags. */
-function settings(given: Partial<Config>, saved: Saved | null): Config {
+/** The run's settings (the defaults, then the --load model's sizes, then the flags) and the
+ * model's weights, all checked before anything is built or printed. */
+function settings(given: Partial<Config>): [Config, number[] | null] {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
-  const c: Config = { ...defaults, input, ...(saved && pick(saved, SIZES)), ...given }
-  for (const k of SIZES) {
-    if (saved && given[k] !== undefined && given[k] !== saved[k]) {
-      throw new Error(`--${k} ${given[k]} contradicts ${c.load}, which has ${k} ${saved[k]}`)
-    }
-  }
+  const saved = given.load ? read_model(given.load) : null
+  const config: Config = { ...defaults, input, ...saved?.sizes, ...given }
+  const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
+  const clash = SIZES.find(k => saved && config[k] !== saved.sizes[k])
+  const has = `${load}, which has ${clash} ${saved?.sizes[clash!]}`
+  if (clash) throw new Error(`--${clash} ${config[clash]} contradicts ${has}`)
   // Refused: what microgpt.py cannot run, and what it runs only by accident: an n_embd that
   // n_head does not divide loses columns, and a negative temperature turns the odds around
-  if (c.n_embd % c.n_head) throw new Error(`n_embd (${c.n_embd}) must be a multiple of n_head`)
-  if (!(c.temperature > 0)) throw new Error(`temperature must be above 0, not ${c.temperature}`)
-  // The model is saved after training, so a path that cannot take it is refused before that
-  const folder = dirname(c.save)
-  if (c.save && !stat(folder)?.isDirectory()) throw new Error(`--save: ${folder} is not a folder`)
-  if (c.save && stat(c.save)?.isDirectory()) throw new Error(`--save: ${c.save} is a folder`)
-  if (c.save) write_whole(c.save, '') // a trial write: the folder must take a file
-  return c
+  if (n_embd % n_head) throw new Error(`n_embd (${n_embd}) must be a multiple of n_head`)
+  if (!(temperature > 0)) throw new Error(`temperature must be above 0, not ${temperature}`)
+  const docs = read_docs(readFileSync(config.input, 'utf8'))
+  if (docs.length === 0) throw new Error(`${config.input} has no documents: every line is blank`)
+  const uchars = unique_chars(docs)
+  const chars = (x: unknown) => String(JSON.stringify(Array.isArray(x) ? x.join('') : x))
+  const same_chars = JSON.stringify(saved?.uchars) === JSON.stringify(uchars)
+  const which = `${chars(saved?.uchars)}, and the input has ${chars(uchars)}`
+  if (saved && !same_chars) throw new Error(`${load} was trained on the characters ${which}`)
+  const unknown = [...prefix].filter(ch => !uchars.includes(ch)).join('')
+  if (unknown) throw new Error(`--prefix: the input has none of ${JSON.stringify(unknown)}`)
+  if ([...prefix].length >= block_size) throw new Error('--prefix must be shorter than block_size')
+  // The weights and one step's graph, at about 150 bytes a node, must fit in the heap
+  const T = Math.min(block_size, docs.reduce((most, doc) => Math.max(most, doc.length + 1), 0))
+  const per_token = (12 * n_embd + 2 * T) * n_layer + uchars.length + 1 // nodes per n_embd
+  const nodes = n_embd * (T * per_token + 12 * n_layer * n_embd + 2 * uchars.length + block_size)
+  const bun = 'bun' in process.versions // whose engine grows its heap up to the machine's memory
+  const heap = (bun ? totalmem() : getHeapStatistics().heap_size_limit) / 2 ** 30
+  const need = 150 * nodes / 2 ** 30
+  if (need > heap) throw new Error(`these sizes need ${gb(need)} of memory, the heap ${gb(heap)}`)
+  const model = saved && create_model(uchars.length + 1, config, new Random(0)) // for its shapes
+  const folder = save && existsSync(save) && statSync(save).isDirectory()
+  if (folder) throw new Error(`--save ${save}: that is a folder`)
+  if (save) write_whole(save) // a trial write, before training: the folder must take a file
+  return [config, saved && model ? weights(saved, model.state_dict) : null]
 }
-const pick = <T, K extends keyof T>(o: T, keys: readonly K[]) =>
-  Object.fromEntries(keys.map(k => [k, o[k]]))
+const gb = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} GB`
 
-/** Stops a run that cannot work, before it prints: no documents, or other characters. */
-function check_docs(docs: string[], c: Config, saved: Saved | null): void {
-  if (docs.length === 0) throw new Error(`${c.input} has no documents: every line is blank`)
-  const uchars = tokenizer(docs)
-  const only = (a: string[], b: string[]) => a.filter(x => !b.includes(x))
-  const show = (chars: string[]) => JSON.stringify(chars.slice(0, 20).join('')) + // a few of them
-    (chars.length > 20 ? ` and ${chars.length - 20} more` : '')
-  if (saved && saved.uchars.join('') !== uchars.join('')) {
-    const adds = (a: string[], b: string[]) => (only(a, b).length ? show(only(a, b)) : 'nothing')
-    throw new Error(`${c.load} was trained on other characters than ${c.input}, which adds ` +
-      `${adds(uchars, saved.uchars)} and lacks ${adds(saved.uchars, uchars)}`)
-  }
-  const unknown = only([...c.prefix], uchars)
-  if (unknown.length) throw new Error(`--prefix: ${c.input} has none of ${show(unknown)}`)
-  const room = [...c.prefix].length < c.block_size
-  if (!room) throw new Error(`--prefix must be shorter than block_size (${c.block_size})`)
-}
+const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
+const FORMAT = 'microgpt.ts model'
+type Saved = { path: string, uchars: unknown, sizes: Partial<Config>, state_dict: unknown }
 
-/** The model that --save wrote to this file, checked for the fields and shapes that it needs. */
+/** --load: the model in a file that --save wrote; the flags' checks apply to its sizes. */
 function read_model(path: string): Saved {
-  const fail = (why: string): never => { throw new Error(`--load ${path}: ${why}`) }
-  let m: Saved
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (e) {
-    return fail(message(e))
-  }
-  const code = (ch: unknown) => String(ch).codePointAt(0)!
-  const in_order = (ch: unknown, i: number, all: unknown[]) => typeof ch === 'string' &&
-    [...ch].length === 1 && (i === 0 || code(ch) > code(all[i - 1]))
-  const needs: [unknown, string][] = [
-    [m?.format === FORMAT && m.version === 1, `"format": "${FORMAT}" and "version": 1`],
-    [Array.isArray(m?.uchars) && m.uchars.length && m.uchars.every(in_order), '"uchars", in order'],
-    [SIZES.every(k => Number.isInteger(m?.[k]) && m[k] >= (k === 'n_layer' ? 0 : 1)), 'the sizes'],
-    [m?.n_embd % m?.n_head === 0, 'an n_head that divides n_embd'],
-    [m?.state_dict instanceof Object, '"state_dict"'],
-  ]
-  const missing = needs.find(([ok]) => !ok)
-  if (missing) fail(`not a model that microgpt.ts saved: it needs ${missing[1]}`)
-  const { n_layer, n_embd, block_size } = m // the parameter count, before a model of these sizes
-  const count = 12 * n_layer * n_embd ** 2 + (2 * m.uchars.length + 2 + block_size) * n_embd
-  const numbers = Object.values(m.state_dict).flat(2).length
-  if (numbers !== count) fail(`its matrices hold ${numbers} weights, and its sizes need ${count}`)
-  const model = GPT(m.uchars.length + 1, { ...defaults, ...pick(m, SIZES) }, new Random(0))
-  const names = Object.keys(model.state_dict)
-  if (Object.keys(m.state_dict).join() !== names.join()) fail(`"state_dict" must hold ${names}`)
-  for (const [name, mat] of Object.entries(model.state_dict)) {
-    const [rows, cols] = [mat.length, mat[0].length]
-    const is_row = (r: unknown) => Array.isArray(r) && r.length === cols && r.every(Number.isFinite)
-    const w = m.state_dict[name]
-    const ok = Array.isArray(w) && w.length === rows && w.every(is_row)
-    if (!ok) fail(`"${name}" must be ${rows} x ${cols} numbers`)
-  }
-  return m
+  const model = attempt(() => JSON.parse(readFileSync(path, 'utf8')), `--load ${path}`)
+  const ours = model?.format === FORMAT && model.version === 1
+  if (!ours) throw new Error(`--load ${path}: not a model that microgpt.ts saved`)
+  const sizes = attempt(() => parse_flags(SIZES.map(k => `--${k}=${model[k]}`)), `--load ${path}`)
+  return { path, uchars: model.uchars, sizes, state_dict: model.state_dict }
 }
 
-/** --load: the saved weights, in place of the drawn ones. */
-function load_weights(state_dict: Record<string, Mat>, saved: Saved): void {
+/** --load: the file's weights, once its matrices have the names and shapes of the model's. */
+function weights(saved: Saved, state_dict: Record<string, Mat>): number[] {
+  const file: Record<string, unknown> = Object(saved.state_dict)
+  const fail = (why: string) => new Error(`--load ${saved.path}: ${why}`)
+  const names = Object.keys(state_dict)
+  if (Object.keys(file).join() !== names.join()) throw fail(`its matrices must be ${names}`)
   for (const [name, mat] of Object.entries(state_dict)) {
-    mat.forEach((row, r) => row.forEach((p, i) => { p.data = saved.state_dict[name][r][i] }))
+    const [rows, cols, w] = [mat.length, mat[0].length, file[name]]
+    const is_row = (row: unknown) =>
+      Array.isArray(row) && row.length === cols && row.every(Number.isFinite)
+    const ok = Array.isArray(w) && w.length === rows && w.every(is_row)
+    if (!ok) throw fail(`"${name}" must be ${rows} x ${cols} numbers`)
   }
+  return Object.values(file).flat(2) as number[]
 }
 
-/** --save: the model as JSON, first to a file beside PATH, then renamed: whole or not at all. */
-function save_model(path: string, c: Config, uchars: string[], state_dict: Record<string, Mat>) {
-  const numbers = ([k, mat]: [string, Mat]) => [k, mat.map(row => row.map(p => p.data))]
-  const matrices = Object.fromEntries(Object.entries(state_dict).map(numbers))
-  const model = { format: FORMAT, version: 1, uchars, ...pick(c, SIZES), state_dict: matrices }
-  const json = JSON.stringify(model)
-  const diverged = json.includes('null') // JSON writes NaN and infinities as null
-  if (diverged) throw new Error(`--save ${path}: not saved: training diverged to NaN`)
-  write_whole(path, `${json}\n`)
+/** --save: the model as JSON (a Value is written as its data), unless training diverged. */
+function save_model(config: Config, uchars: string[], state_dict: Record<string, Mat>): void {
+  const diverged = Object.values(state_dict).flat(2).some(p => !Number.isFinite(p.data))
+  if (diverged) throw new Error(`--save ${config.save}: not saved: training diverged to NaN`)
+  const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
+  const model = { format: FORMAT, version: 1, uchars, ...sizes, state_dict }
+  const json = JSON.stringify(model, (_, x) => (x instanceof Value ? x.data : x))
+  write_whole(config.save, `${json}\n`)
 }
 
-/** Writes a file beside PATH, then renames it onto PATH: PATH is whole or untouched. Or, given
- * no text, only checks that the folder takes a file. */
-function write_whole(path: string, text: string): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+/** Writes text to a new file beside path, then renames it onto path, so path is whole or as it
+ * was. Without text, it only tries that the folder takes a new file. */
+function write_whole(path: string, text?: string): void {
+  const temporary = `${path}.${process.pid}.tmp`
+  attempt(() => writeFileSync(temporary, text ?? ''), `--save ${path}`)
+  if (text === undefined) rmSync(temporary)
+  else renameSync(temporary, path)
+}
+
+/** Runs f; an error that it throws gets what was being done put in front. */
+function attempt<T>(f: () => T, what: string): T {
   try {
-    writeFileSync(temporary, text)
-    if (text) renameSync(temporary, path)
+    return f()
   } catch (e) {
-    throw new Error(`--save ${path}: ${message(e)}`)
-  } finally {
-    rmSync(temporary, { force: true })
+    throw new Error(`${what}: ${message(e)}`)
   }
 }
+const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
 
 /** Draws the training loss on stderr: the mean of each twentieth of the steps, as a bar. */
 function draw_loss(losses: number[]): void {
-  if (losses.length === 0) return
   const n = Math.min(20, losses.length)
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
   const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / part.length
   const means = Array.from({ length: n }, (_, i) => mean(losses.slice(start(i), start(i + 1))))
-  const lo = Math.min(...means.filter(Number.isFinite))
-  const hi = Math.max(...means.filter(Number.isFinite))
-  const heights = '▁▂▃▄▅▆▇█'
+  const finite = means.filter(Number.isFinite) // a NaN mean gets a '?'
+  const [lo, hi] = [Math.min(...finite), Math.max(...finite)]
   const height = (m: number) => (hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3)
-  const bar = (m: number) => (Number.isFinite(m) ? heights[height(m)] : '?') // NaN: '?'
+  const bar = (m: number) => (Number.isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')
   const each = n < 20 ? 'each step' : 'each twentieth of the steps'
-  const lead = process.stdout.isTTY && process.stderr.isTTY ? '\n' : '' // below the step line
   const line = `loss ${fixed(means[0], 2)} ${means.map(bar).join('')} ${fixed(means[n - 1], 2)}`
-  process.stderr.write(`${lead}${line}   (the mean of ${each}, first to last)\n`)
+  process.stderr.write(`${line}   (the mean of ${each}, first to last)\n`)
 }
-
-const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
 
 /** Runs the program: an error is one line on stderr, with the usage if a flag was wrong. */
 function cli(args: string[]): void {
-  const fail = (e: unknown, usage = '') => {
+  let reading_flags = true
+  try {
+    const { help, ...given } = parse_flags(args)
+    reading_flags = false
+    if (help) return void print(help_text())
+    const t0 = performance.now()
+    const [config, weights] = settings(given)
+    const losses = main(config, weights)
+    if (losses.length) draw_loss(losses)
+    const ms = Math.round(performance.now() - t0)
+    process.stderr.write(`trained ${config.num_steps} steps and sampled in ${ms} ms\n`)
+  } catch (e) {
+    const usage = reading_flags ? ` (${USAGE}; --help lists the flags)` : ''
     process.stderr.write(`microgpt.ts: ${message(e)}${usage}\n`)
     process.exitCode = 1
-  }
-  let given: Partial<Config>
-  try {
-    given = parse_flags(args)
-  } catch (e) {
-    return fail(e, ` (${USAGE}; --help lists the flags)`)
-  }
-  const t0 = performance.now()
-  try {
-    const saved = given.load ? read_model(given.load) : null
-    const c = settings(given, saved)
-    main(c, saved)
-    const ms = Math.round(performance.now() - t0)
-    process.stderr.write(`trained ${c.num_steps} steps and sampled in ${ms} ms\n`)
-  } catch (e) {
-    return fail(e)
   }
 }
 
@@ -616,8 +591,4 @@ function cli(args: string[]): void {
 const meta = import.meta as { main?: boolean, url: string } // Node 20 has no import.meta.main
 const argv1 = process.argv[1] ?? ''
 const is_main = meta.main ?? (existsSync(argv1) && realpathSync(argv1) === fileURLToPath(meta.url))
-if (is_main && process.argv.includes('--help')) {
-  print(help())
-} else if (is_main) {
-  cli(process.argv.slice(2))
-}
+if (is_main) cli(process.argv.slice(2))
