@@ -12,30 +12,34 @@ import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, w
   from 'node:fs'
 import { totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 
-/** Every setting; each is also a flag of the same name: --n_embd 32 or --n_embd=32. */
-export const defaults = {
-  input: 'names.txt',  // the dataset, one document per line; by default the one beside this file
-  seed: 42n as bigint, // random.seed: any integer, as Python's are unbounded
+/** Every setting, each also a flag of the same name (--n_embd 32 or --n_embd=32): its default,
+ * the kind of value that it takes (KINDS, appendix B), and what it does. */
+export const settings = {
+  input: ['names.txt', 'text', 'the dataset: one document per line, in UTF-8'],
+  seed: [42n, 'integer', 'random.seed: any integer; the same seed gives the same run'],
   // model
-  n_layer: 1,          // depth: how many transformer blocks
-  n_embd: 16,          // width: the size of every embedding
-  block_size: 16,      // the longest context in tokens (the longest name has 15 letters)
-  n_head: 4,           // attention heads, each attending with n_embd / n_head dimensions
+  n_layer: [1, 'count', 'depth: how many transformer blocks'],
+  n_embd: [16, 'size', 'width: the size of every embedding; a multiple of n_head'],
+  block_size: [16, 'size', 'the longest context in tokens (the longest name has 15 letters)'],
+  n_head: [4, 'size', 'attention heads, each attending with n_embd / n_head dimensions'],
   // training
-  learning_rate: 0.01, // Adam's step size at step 0; it decays linearly to 0
-  num_steps: 1000,     // training steps, one document each
+  learning_rate: [0.01, 'number', "Adam's step size at step 0; it decays linearly to 0"],
+  num_steps: [1000, 'count', 'training steps, one document each; with 0, it only samples'],
   // sampling
-  temperature: 0.5,    // above 0: low is safe and repetitive, high is inventive
-  num_samples: 20,     // how many names to invent after training
-  prefix: '',          // the text that every sample starts with
+  temperature: [0.5, 'number', 'above 0: low is safe and repetitive, high is inventive'],
+  num_samples: [20, 'count', 'how many names to invent after training'],
+  prefix: ['', 'text', 'the text that every sample starts with'],
   // keeping a model
-  save: '',            // after training, write the model to this JSON file
-  load: '',            // start from a model that --save wrote; --num_steps 0 only samples
-}
-export type Config = typeof defaults
+  save: ['', 'text', 'after training, write the model to this JSON file'],
+  load: ['', 'text', 'start from a model that --save wrote, and its sizes; Adam starts afresh'],
+} satisfies Record<string, [unknown, keyof typeof KINDS, string]>
+export type Config = { -readonly [k in keyof typeof settings]: (typeof settings)[k][0] }
+/** Each setting's default value: { input: 'names.txt', seed: 42n, ... }. */
+export const defaults = Object.fromEntries(Object.entries(settings).map(([k, [value]]) =>
+  [k, value])) as Config
 
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
 /** A text's documents: its lines, stripped as Python's str.strip() does (STRIP, appendix A). */
@@ -408,47 +412,30 @@ export function fixed(x: number, digits: number): string {
   return up_to_odd ? text.slice(0, -1) + (Number(text.at(-1)) - 1) : text
 }
 
-const KINDS = { // each kind of setting: the text that it takes, and how that text is read
-  'text': [/^/, String],
-  'an integer': [/^[+-]?\d+$/, BigInt],
-  'a count (0 or more)': [/^\+?\d{1,15}$/, Number],
-  'a positive integer': [/^\+?0*[1-9]\d{0,14}$/, Number],
-  'a number': [/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, Number],
+const KINDS = { // each kind of setting: the text that it takes, how that is read, and its name
+  text: [/^/, String, 'text'],
+  integer: [/^[+-]?\d+$/, BigInt, 'an integer'],
+  count: [/^\+?\d{1,15}$/, Number, 'a count (0 or more)'],
+  size: [/^\+?0*[1-9]\d{0,14}$/, Number, 'a positive integer'],
+  number: [/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, Number, 'a number'],
 } as const
-/** Each flag: its kind, and what it does; tsc checks that every setting has one. */
-const FLAGS: { [k in keyof Config]: [keyof typeof KINDS, string] } = {
-  input: ['text', 'the dataset: a UTF-8 file, one document per line'],
-  seed: ['an integer', 'random.seed: any integer; the same seed gives the same run'],
-  n_layer: ['a count (0 or more)', 'how many transformer blocks'],
-  n_embd: ['a positive integer', 'the embedding width; a multiple of n_head'],
-  block_size: ['a positive integer', 'the longest context, in tokens'],
-  n_head: ['a positive integer', 'attention heads'],
-  learning_rate: ['a number', "Adam's step size at step 0, decaying linearly to 0"],
-  num_steps: ['a count (0 or more)', 'training steps, one document each; 0 only samples'],
-  temperature: ['a number', 'above 0: low is safe and repetitive, high is inventive'],
-  num_samples: ['a count (0 or more)', 'how many names to sample after training'],
-  prefix: ['text', 'the text that every sample starts with'],
-  save: ['text', 'after training, write the model to this JSON file'],
-  load: ['text', 'start from a model that --save wrote, with its sizes; Adam starts afresh'],
-}
 const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]'
 /** --help: a line per flag, with what it does and any default. */
-const help_text = () => [USAGE, ...Object.entries(FLAGS).map(([k, [, what]]) => {
-  const value = defaults[k as keyof Config]
-  return `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`
-})].join('\n')
+const help_text = () => [USAGE, ...Object.entries(settings).map(([k, [value, , what]]) =>
+  `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
 /** The flags given, each checked and read: ['--n_embd', '32'] gives { n_embd: 32 }. */
 export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
-  const options = Object.fromEntries(Object.keys(FLAGS).map(k => [k, { type: 'string' as const }]))
-  const help = { type: 'boolean', short: 'h' } as const
-  const values: Record<string, unknown> = parseArgs({ args, options: { ...options, help } }).values
+  const options = Object.fromEntries(Object.keys(settings).map(k => [k, { type: 'string' }]))
+  const help = { type: 'boolean', short: 'h' } // --help and -h take no value; the rest take one
+  const values = parseArgs({ args, options: { ...options, help } as ParseArgsConfig['options'] })
+    .values as Record<string, unknown>
   const given: Partial<Config> & { help?: boolean } = { help: values.help === true }
-  for (const [k, [kind]] of Object.entries(FLAGS)) {
+  for (const [k, [, kind]] of Object.entries(settings)) {
     const text = values[k]
     if (typeof text !== 'string') continue
-    const [pattern, read] = KINDS[kind]
-    if (!pattern.test(text)) throw new Error(`--${k} must be ${kind}, not '${text}'`)
+    const [pattern, read, name] = KINDS[kind]
+    if (!pattern.test(text)) throw new Error(`--${k} must be ${name}, not '${text}'`)
     Object.assign(given, { [k]: read(text) })
   }
   return given
@@ -456,14 +443,13 @@ export function parse_flags(args: string[]): Partial<Config> & { help?: boolean 
 
 /** The run's settings (the defaults, then the --load model's sizes, then the flags) and the
  * model's weights, all checked before anything is built or printed. */
-function settings(given: Partial<Config>): [Config, number[] | null] {
+function configure(given: Partial<Config>): [Config, number[] | null] {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
   const saved = given.load ? read_model(given.load) : null
   const config: Config = { ...defaults, input, ...saved?.sizes, ...given }
   const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
   const clash = SIZES.find(k => saved && config[k] !== saved.sizes[k])
-  const has = `${load}, which has ${clash} ${saved?.sizes[clash!]}`
-  if (clash) throw new Error(`--${clash} ${config[clash]} contradicts ${has}`)
+  if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${saved?.sizes[clash]}`)
   // Refused: what microgpt.py cannot run, and what it runs only by accident: an n_embd that
   // n_head does not divide loses columns, and a negative temperature turns the odds around
   if (n_embd % n_head) throw new Error(`n_embd (${n_embd}) must be a multiple of n_head`)
@@ -510,17 +496,14 @@ function read_model(path: string): Saved {
 /** --load: the file's weights, once its matrices have the names and shapes of the model's. */
 function weights(saved: Saved, state_dict: Record<string, Mat>): number[] {
   const file: Record<string, unknown> = Object(saved.state_dict)
-  const fail = (why: string) => new Error(`--load ${saved.path}: ${why}`)
-  const names = Object.keys(state_dict)
-  if (Object.keys(file).join() !== names.join()) throw fail(`its matrices must be ${names}`)
-  for (const [name, mat] of Object.entries(state_dict)) {
-    const [rows, cols, w] = [mat.length, mat[0].length, file[name]]
-    const is_row = (row: unknown) =>
-      Array.isArray(row) && row.length === cols && row.every(Number.isFinite)
-    const ok = Array.isArray(w) && w.length === rows && w.every(is_row)
-    if (!ok) throw fail(`"${name}" must be ${rows} x ${cols} numbers`)
-  }
-  return Object.values(file).flat(2) as number[]
+  // A matrix with each number (or Value) as 0: what is left is its shape, and anything else
+  const shape = (x: unknown) =>
+    JSON.stringify(x, (_, v) => (Number.isFinite(v) || v instanceof Value ? 0 : v))
+  const names = Object.keys({ ...state_dict, ...file }) // the model's, then any others
+  const wrong = names.find(k => shape(file[k]) !== shape(state_dict[k]))
+  const should = (mat?: Mat) => (mat ? `be ${mat.length} x ${mat[0].length} numbers` : 'go')
+  if (wrong) throw new Error(`--load ${saved.path}: "${wrong}" should ${should(state_dict[wrong])}`)
+  return Object.keys(state_dict).flatMap(k => (file[k] as number[][]).flat())
 }
 
 /** --save: the model as JSON (a Value is written as its data), unless training diverged. */
@@ -575,7 +558,7 @@ function cli(args: string[]): void {
     reading_flags = false
     if (help) return void print(help_text())
     const t0 = performance.now()
-    const [config, weights] = settings(given)
+    const [config, weights] = configure(given)
     const losses = main(config, weights)
     if (losses.length) draw_loss(losses)
     const ms = Math.round(performance.now() - t0)
