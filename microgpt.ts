@@ -443,7 +443,7 @@ export function parse_flags(args: string[]): Partial<Config> & { help?: boolean 
 
 /** The run's settings (the defaults, then the --load model's sizes, then the flags) and the
  * model's weights, all checked before anything is built or printed. */
-function configure(given: Partial<Config>): [Config, number[] | null] {
+export function configure(given: Partial<Config>): [Config, number[] | null] {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
   const saved = given.load ? read_model(given.load) : null
   const config: Config = { ...defaults, input, ...saved?.sizes, ...given }
@@ -535,8 +535,9 @@ function attempt<T>(f: () => T, what: string): T {
 }
 const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
 
-/** Draws the training loss on stderr: the mean of each twentieth of the steps, as a bar. */
-function draw_loss(losses: number[]): void {
+/** The loss picture for stderr: the mean of each twentieth of the steps, as a bar, with the
+ * first and last of those means in numbers. */
+export function loss_picture(losses: number[]): string {
   const n = Math.min(20, losses.length)
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
   const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / part.length
@@ -547,7 +548,7 @@ function draw_loss(losses: number[]): void {
   const bar = (m: number) => (Number.isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')
   const each = n < 20 ? 'each step' : 'each twentieth of the steps'
   const line = `loss ${fixed(means[0], 2)} ${means.map(bar).join('')} ${fixed(means[n - 1], 2)}`
-  process.stderr.write(`${line}   (the mean of ${each}, first to last)\n`)
+  return `${line}   (the mean of ${each}, first to last)`
 }
 
 /** Runs the program: an error is one line on stderr, with the usage if a flag was wrong. */
@@ -560,7 +561,7 @@ function cli(args: string[]): void {
     const t0 = performance.now()
     const [config, weights] = configure(given)
     const losses = main(config, weights)
-    if (losses.length) draw_loss(losses)
+    if (losses.length) process.stderr.write(`${loss_picture(losses)}\n`)
     const ms = Math.round(performance.now() - t0)
     process.stderr.write(`trained ${config.num_steps} steps and sampled in ${ms} ms\n`)
   } catch (e) {
