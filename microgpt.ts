@@ -18,8 +18,8 @@ import { getHeapStatistics } from 'node:v8'
 /** Every setting, each also a flag of the same name (--n_embd 32 or --n_embd=32): its default,
  * the kind of value that it takes (KINDS, appendix B), and what it does. */
 export const settings = {
-  input: ['names.txt', 'text', 'the dataset: one document per line, in UTF-8'],
-  seed: [42n, 'integer', 'random.seed: any integer; the same seed gives the same run'],
+  input: ['names.txt', 'text', 'the dataset, one document per line (by default, beside this file)'],
+  seed: [42n, 'integer', 'random.seed: any integer, of any length; the same seed, the same run'],
   // model
   n_layer: [1, 'count', 'depth: how many transformer blocks'],
   n_embd: [16, 'size', 'width: the size of every embedding; a multiple of n_head'],
@@ -34,9 +34,9 @@ export const settings = {
   prefix: ['', 'text', 'the text that every sample starts with'],
   // keeping a model
   save: ['', 'text', 'after training, write the model to this JSON file'],
-  load: ['', 'text', 'start from a model that --save wrote, and its sizes; Adam starts afresh'],
+  load: ['', 'text', 'start from a model that --save wrote, and its sizes; 0 steps only sample'],
 } satisfies Record<string, [unknown, keyof typeof KINDS, string]>
-export type Config = { -readonly [k in keyof typeof settings]: (typeof settings)[k][0] }
+export type Config = { [k in keyof typeof settings]: (typeof settings)[k][0] }
 /** Each setting's default value: { input: 'names.txt', seed: 42n, ... }. */
 export const defaults = Object.fromEntries(Object.entries(settings).map(([k, [value]]) =>
   [k, value])) as Config
@@ -93,7 +93,7 @@ export class Value {
   neg() { return this.mul(-1) } // __neg__: -this
   sub(other: Num) { return this.add(typeof other === 'number' ? -other : other.neg()) } // __sub__
   div(other: Num) { return this.mul(typeof other === 'number' ? other ** -1 : other.pow(-1)) }
-  static sum(terms: Vec) { // Python's sum(terms), as one node, not a chain of n additions (2x)
+  static sum(terms: Vec) { // Python's sum(terms), as one node, not n additions (2x faster)
     return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
   }
 
@@ -104,13 +104,13 @@ export class Value {
 
   /** Adds d(this)/d(node) to the .grad of every node below this one; grads start at 0. */
   backward(): void {
-    // 1. Order the nodes as Python's recursive search does, children first, but on a stack of
-    // ours. Fresh stamps replace a visited set, leaves stay out, and .next chains the order.
+    // 1. Order the nodes children first, as Python's recursive build_topo does, but on a stack
+    // of ours, which deep graphs cannot overflow. Stamps replace its visited set; leaves stay out.
     Value.passes += 2
     const visiting = Value.passes // stamp: on the stack, waiting for its children
     const visited = visiting + 1  // stamp: in the order
     const stack: Vec = [this]
-    let order: Value | null = null // newest first: each node before its children
+    let order: Value | null = null // Python's reversed(topo), chained through .next
     for (let v = stack.pop(); v; v = stack.pop()) {
       if (v.mark === visiting) { // back on top, with its children in the order: add it
         v.mark = visited
@@ -229,7 +229,7 @@ export function create_model(vocab_size: number, config: Config, random: Random)
 export function main(config: Config, weights: number[] | null = null): number[] {
   const { block_size, num_steps, temperature, num_samples, prefix } = config
   const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
-  const docs = read_docs(readFileSync(config.input, 'utf8')) // names.txt: nothing is downloaded
+  const docs = read_docs(readFileSync(config.input, 'utf8')) // microgpt.py downloads its input.txt
   random.shuffle(docs)
   print(`num docs: ${docs.length}`)
 
@@ -240,7 +240,7 @@ export function main(config: Config, weights: number[] | null = null): number[] 
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  if (weights) params.forEach((p, i) => { p.data = weights[i] }) // --load: drawn, then replaced
+  if (weights) params.forEach((p, i) => { p.data = weights[i] }) // --load, after the same draws
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v)
@@ -413,15 +413,15 @@ export function fixed(x: number, digits: number): string {
 }
 
 const KINDS = { // each kind of setting: the text that it takes, how that is read, and its name
-  text: [/^/, String, 'text'],
+  text: [/^/, String, 'text'], // anything
   integer: [/^[+-]?\d+$/, BigInt, 'an integer'],
-  count: [/^\+?\d{1,15}$/, Number, 'a count (0 or more)'],
-  size: [/^\+?0*[1-9]\d{0,14}$/, Number, 'a positive integer'],
+  count: [/^\+?\d{1,15}$/, Number, 'a count (0 or more, at most 15 digits)'],
+  size: [/^\+?0*[1-9]\d{0,14}$/, Number, 'a positive integer (at most 15 digits)'],
   number: [/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, Number, 'a number'],
 } as const
 const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]'
 /** --help: a line per flag, with what it does and any default. */
-const help_text = () => [USAGE, ...Object.entries(settings).map(([k, [value, , what]]) =>
+const help_text = () => [USAGE, ...Object.entries(settings).map(([k, [value, _kind, what]]) =>
   `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
 /** The flags given, each checked and read: ['--n_embd', '32'] gives { n_embd: 32 }. */
@@ -430,7 +430,7 @@ export function parse_flags(args: string[]): Partial<Config> & { help?: boolean 
   const help = { type: 'boolean', short: 'h' } // --help and -h take no value; the rest take one
   const values = parseArgs({ args, options: { ...options, help } as ParseArgsConfig['options'] })
     .values as Record<string, unknown>
-  const given: Partial<Config> & { help?: boolean } = { help: values.help === true }
+  const given: Partial<Config> & { help?: boolean } = values.help ? { help: true } : {}
   for (const [k, [, kind]] of Object.entries(settings)) {
     const text = values[k]
     if (typeof text !== 'string') continue
@@ -448,35 +448,41 @@ export function configure(given: Partial<Config>): [Config, number[] | null] {
   const saved = given.load ? read_model(given.load) : null
   const config: Config = { ...defaults, input, ...saved?.sizes, ...given }
   const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
-  const clash = SIZES.find(k => saved && config[k] !== saved.sizes[k])
+  const clash = saved && SIZES.find(k => config[k] !== saved.sizes[k])
   if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${saved?.sizes[clash]}`)
   // Refused: what microgpt.py cannot run, and what it runs only by accident: an n_embd that
   // n_head does not divide loses columns, and a negative temperature turns the odds around
-  if (n_embd % n_head) throw new Error(`n_embd (${n_embd}) must be a multiple of n_head`)
+  if (n_embd % n_head) throw new Error(`n_embd ${n_embd} must be a multiple of n_head ${n_head}`)
   if (!(temperature > 0)) throw new Error(`temperature must be above 0, not ${temperature}`)
-  const docs = read_docs(readFileSync(config.input, 'utf8'))
+  const text = attempt(() => readFileSync(config.input, 'utf8'), `--input ${config.input}`)
+  const docs = read_docs(text)
   if (docs.length === 0) throw new Error(`${config.input} has no documents: every line is blank`)
   const uchars = unique_chars(docs)
   const chars = (x: unknown) => String(JSON.stringify(Array.isArray(x) ? x.join('') : x))
-  const same_chars = JSON.stringify(saved?.uchars) === JSON.stringify(uchars)
-  const which = `${chars(saved?.uchars)}, and the input has ${chars(uchars)}`
-  if (saved && !same_chars) throw new Error(`${load} was trained on the characters ${which}`)
+  if (saved && JSON.stringify(saved.uchars) !== JSON.stringify(uchars)) {
+    throw new Error(`${load} has the characters ${chars(saved.uchars)}, the input ${chars(uchars)}`)
+  }
   const unknown = [...prefix].filter(ch => !uchars.includes(ch)).join('')
   if (unknown) throw new Error(`--prefix: the input has none of ${JSON.stringify(unknown)}`)
-  if ([...prefix].length >= block_size) throw new Error('--prefix must be shorter than block_size')
-  // The weights and one step's graph, at about 150 bytes a node, must fit in the heap
+  if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)
+  // The weights and one step's graph, at about 150 bytes a Value, must fit in the heap. Over
+  // n_embd, each of T tokens makes 12 n_embd nodes a layer for q, k, v, o and the MLP, 2 T for
+  // attention and V for lm_head; the weights are 12 n_embd a layer, 2 V and block_size.
+  const V = uchars.length + 1
   const T = Math.min(block_size, docs.reduce((most, doc) => Math.max(most, doc.length + 1), 0))
-  const per_token = (12 * n_embd + 2 * T) * n_layer + uchars.length + 1 // nodes per n_embd
-  const nodes = n_embd * (T * per_token + 12 * n_layer * n_embd + 2 * uchars.length + block_size)
+  const per_layer = (T + 1) * 12 * n_embd + 2 * T * T
+  const nodes = n_embd * (per_layer * n_layer + (T + 2) * V + block_size)
   const bun = 'bun' in process.versions // whose engine grows its heap up to the machine's memory
   const heap = (bun ? totalmem() : getHeapStatistics().heap_size_limit) / 2 ** 30
   const need = 150 * nodes / 2 ** 30
-  if (need > heap) throw new Error(`these sizes need ${gb(need)} of memory, the heap ${gb(heap)}`)
-  const model = saved && create_model(uchars.length + 1, config, new Random(0)) // for its shapes
+  if (need > heap) throw new Error(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
+  const model = saved && create_model(V, config, new Random(0)) // for the shapes of its weights
   const folder = save && existsSync(save) && statSync(save).isDirectory()
   if (folder) throw new Error(`--save ${save}: that is a folder`)
+  const overwrite = save && existsSync(save) && realpathSync(save) === realpathSync(config.input)
+  if (overwrite) throw new Error(`--save ${save}: that is the input`)
   if (save) write_whole(save) // a trial write, before training: the folder must take a file
-  return [config, saved && model ? weights(saved, model.state_dict) : null]
+  return [config, model ? weights(saved!, model.state_dict) : null]
 }
 const gb = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} GB`
 
@@ -489,7 +495,8 @@ function read_model(path: string): Saved {
   const model = attempt(() => JSON.parse(readFileSync(path, 'utf8')), `--load ${path}`)
   const ours = model?.format === FORMAT && model.version === 1
   if (!ours) throw new Error(`--load ${path}: not a model that microgpt.ts saved`)
-  const sizes = attempt(() => parse_flags(SIZES.map(k => `--${k}=${model[k]}`)), `--load ${path}`)
+  const flags = SIZES.map(k => `--${k}=${model[k]}`) // the flags' checks, on the file's sizes
+  const sizes = attempt(() => parse_flags(flags), `--load ${path}: its sizes`)
   return { path, uchars: model.uchars, sizes, state_dict: model.state_dict }
 }
 
@@ -501,15 +508,16 @@ function weights(saved: Saved, state_dict: Record<string, Mat>): number[] {
     JSON.stringify(x, (_, v) => (Number.isFinite(v) || v instanceof Value ? 0 : v))
   const names = Object.keys({ ...state_dict, ...file }) // the model's, then any others
   const wrong = names.find(k => shape(file[k]) !== shape(state_dict[k]))
-  const should = (mat?: Mat) => (mat ? `be ${mat.length} x ${mat[0].length} numbers` : 'go')
-  if (wrong) throw new Error(`--load ${saved.path}: "${wrong}" should ${should(state_dict[wrong])}`)
+  const mat = wrong && state_dict[wrong]
+  const should = mat ? `should be ${mat.length} x ${mat[0].length} numbers` : 'is not in the model'
+  if (wrong) throw new Error(`--load ${saved.path}: "${wrong}" ${should}`)
   return Object.keys(state_dict).flatMap(k => (file[k] as number[][]).flat())
 }
 
 /** --save: the model as JSON (a Value is written as its data), unless training diverged. */
 function save_model(config: Config, uchars: string[], state_dict: Record<string, Mat>): void {
   const diverged = Object.values(state_dict).flat(2).some(p => !Number.isFinite(p.data))
-  if (diverged) throw new Error(`--save ${config.save}: not saved: training diverged to NaN`)
+  if (diverged) throw new Error(`--save ${config.save}: not saved: training diverged`)
   const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
   const model = { format: FORMAT, version: 1, uchars, ...sizes, state_dict }
   const json = JSON.stringify(model, (_, x) => (x instanceof Value ? x.data : x))
@@ -572,7 +580,7 @@ function cli(args: string[]): void {
 }
 
 // ---- the entry point: only when run as a program, so that importing this file runs nothing ---
-const meta = import.meta as { main?: boolean, url: string } // Node 20 has no import.meta.main
+const meta = import.meta as { main?: boolean, url: string } // Node before 24.2 has no .main
 const argv1 = process.argv[1] ?? ''
 const is_main = meta.main ?? (existsSync(argv1) && realpathSync(argv1) === fileURLToPath(meta.url))
 if (is_main) cli(process.argv.slice(2))
