@@ -18,7 +18,7 @@ import { getHeapStatistics } from 'node:v8'
 /** Every setting, each also a flag of the same name (--n_embd 32 or --n_embd=32): its default,
  * the kind of value that it takes (KINDS, appendix B), and what it does. */
 export const settings = {
-  input: ['names.txt', 'text', 'the dataset, one document per line (by default, beside this file)'],
+  input: ['names.txt', 'text', 'the dataset, one document a line; by default beside microgpt.ts'],
   seed: [42n, 'integer', 'random.seed: any integer, of any length; the same seed, the same run'],
   // model
   n_layer: [1, 'count', 'depth: how many transformer blocks'],
