@@ -310,8 +310,10 @@ describe('flags: named after the variables, each of its kind', () => {
     ['a flag with no value', ['--seed'], /'--seed <value>' argument missing/],
     ['an argument that is not a flag', ['names.txt'], /Unexpected argument 'names.txt'/],
     ['a malformed integer', ['--n_embd', 'sixteen'], /^--n_embd must be a positive integer .*, not 'sixteen'$/],
-    ['a fractional count', ['--n_layer=1.5'], /^--n_layer must be a count \(0 or more, at most 15 digits\), not '1.5'$/],
-    ['a fractional size', ['--block_size=1.5'], /^--block_size must be a positive integer \(at most 15 digits\), not '1.5'$/],
+    ['a fractional count', ['--n_layer=1.5'],
+      /^--n_layer must be a count \(0 or more, at most 15 digits\), not '1.5'$/],
+    ['a fractional size', ['--block_size=1.5'],
+      /^--block_size must be a positive integer \(at most 15 digits\), not '1.5'$/],
     ['a size of 0', ['--block_size', '0'], /^--block_size must be a positive integer .*, not '0'$/],
     ['no heads', ['--n_head', '0'], /^--n_head must be a positive integer .*, not '0'$/],
     ['a width of 0', ['--n_embd=0'], /^--n_embd must be a positive integer .*, not '0'$/],
@@ -343,7 +345,8 @@ describe('flags: named after the variables, each of its kind', () => {
 describe('settings: what microgpt.py cannot run is refused before anything is built', () => {
   const blank = file('blank.txt', '\n  \r\n\t\n'), empty = file('empty.txt', '')
   const bad: [string, string[], RegExp][] = [
-    ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'], /^n_embd 10 must be a multiple of n_head 4$/],
+    ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'],
+      /^n_embd 10 must be a multiple of n_head 4$/],
     ['a temperature of 0', ['--temperature', '0'], /temperature must be above 0, not 0/],
     ['a negative temperature', ['--temperature=-0.5'], /temperature must be above 0, not -0.5/],
     ['a missing input file', ['--input', at('missing.txt')], /^--input .*missing\.txt: ENOENT: no such file/],
@@ -353,7 +356,8 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
     ['an empty file', ['--input', empty], /has no documents/],
     ['a file of blank lines', ['--input', blank], /has no documents/],
     // Sizes whose weights, or one step's graph, cannot fit in the heap: refused at once, not after minutes
-    ['a width that cannot fit in memory', ['--n_embd', '100000'], /^these sizes need \d+ GB, and the heap holds \d+\.\d GB$/],
+    ['a width that cannot fit in memory', ['--n_embd', '100000'],
+      /^these sizes need \d+ GB, and the heap holds \d+\.\d GB$/],
     ['a context that cannot fit in memory', ['--block_size', '10000000'], /^these sizes need \d+ GB/],
     ['a depth that cannot fit in memory', ['--n_layer', '100000'], /^these sizes need \d+ GB/],
     ['a prefix character the input lacks', ['--prefix', 'kZ'], /^--prefix: the input has none of "Z"$/],
@@ -589,7 +593,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a model of other characters', 'abc.json',
       /abc\.json has the characters "abc", the input "abcdefghijklmnopqrstuvwxyz"$/],
     ['a model with a size of 0', 'no_size.json', /^--load .*no_size\.json: its sizes: --n_head must be a positive /],
-    ['a model with a size that is text', 'text_size.json', /text_size\.json: its sizes: --n_embd must be .*, not 'sixteen'/],
+    ['a model with a size that is text', 'text_size.json',
+      /text_size\.json: its sizes: --n_embd must be .*, not 'sixteen'/],
     ['a matrix with a row missing', 'short.json', /^--load .*short\.json: "wte" should be 27 x 16 numbers$/],
     ['a matrix of the wrong shape', 'moved.json', /"wte" should be 27 x 16 numbers/],
     ['sizes far larger than the matrices', 'huge.json', /^these sizes need \d+ GB, and the heap/],
