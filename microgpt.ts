@@ -482,7 +482,7 @@ export function configure(given: Partial<Config>): [Config, number[] | null] {
   const overwrite = save && existsSync(save) && realpathSync(save) === realpathSync(config.input)
   if (overwrite) throw new Error(`--save ${save}: that is the input`)
   if (save) write_whole(save) // a trial write, before training: the folder must take a file
-  return [config, model ? weights(saved!, model.state_dict) : null]
+  return [config, model ? saved_weights(saved!, model.state_dict) : null]
 }
 const gb = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} GB`
 
@@ -501,7 +501,7 @@ function read_model(path: string): Saved {
 }
 
 /** --load: the file's weights, once its matrices have the names and shapes of the model's. */
-function weights(saved: Saved, state_dict: Record<string, Mat>): number[] {
+function saved_weights(saved: Saved, state_dict: Record<string, Mat>): number[] {
   const file: Record<string, unknown> = Object(saved.state_dict)
   // A matrix with each number (or Value) as 0: what is left is its shape, and anything else
   const shape = (x: unknown) =>
@@ -528,9 +528,12 @@ function save_model(config: Config, uchars: string[], state_dict: Record<string,
  * was. Without text, it only tries that the folder takes a new file. */
 function write_whole(path: string, text?: string): void {
   const temporary = `${path}.${process.pid}.tmp`
-  attempt(() => writeFileSync(temporary, text ?? ''), `--save ${path}`)
-  if (text === undefined) rmSync(temporary)
-  else renameSync(temporary, path)
+  try {
+    attempt(() => writeFileSync(temporary, text ?? ''), `--save ${path}`)
+    if (text !== undefined) attempt(() => renameSync(temporary, path), `--save ${path}`)
+  } finally {
+    if (existsSync(temporary)) rmSync(temporary) // the trial's file, or a failed write's
+  }
 }
 
 /** Runs f; an error that it throws gets what was being done put in front. */
