@@ -2,10 +2,9 @@
  * microgpt.ts: Karpathy's microgpt.py in TypeScript, to read beside it. A GPT learns by guessing
  * each next token and nudging every weight to be less surprised; all of that is here, from the
  * autograd up, and bigger models add only speed and scale.
- *   npx tsx microgpt.ts [--name value ...]   (or node 22.18+, bun, or deno run --allow-read)
- * - One file of erasable TypeScript that imports only node: built-ins.
- * - A twin of microgpt.py (gist revision 14fb038): the same stdout, once its '\r' are read as
- *   '\n', for the same input and settings: every loss digit and every sampled name.
+ *   node microgpt.ts [--name value ...]   (or npx tsx, bun, or deno run --allow-read)
+ * - One file of erasable TypeScript that imports only node: built-ins, and a twin of microgpt.py
+ *   (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit and name.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
@@ -14,33 +13,6 @@ import { totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
-
-/** Every setting, each also a flag of the same name (--n_embd 32 or --n_embd=32): its default,
- * the kind of value that it takes (KINDS, appendix B), and what it does. */
-export const settings = {
-  input: ['names.txt', 'text', 'the dataset, one document a line; by default beside microgpt.ts'],
-  seed: [42n, 'integer', 'random.seed: any integer, of any length; the same seed, the same run'],
-  // model
-  n_layer: [1, 'count', 'depth: how many transformer blocks'],
-  n_embd: [16, 'size', 'width: the size of every embedding; a multiple of n_head'],
-  block_size: [16, 'size', 'the longest context in tokens (the longest name has 15 letters)'],
-  n_head: [4, 'size', 'attention heads, each attending with n_embd / n_head dimensions'],
-  // training
-  learning_rate: [0.01, 'number', "Adam's step size at step 0; it decays linearly to 0"],
-  num_steps: [1000, 'count', 'training steps, one document each; with 0, it only samples'],
-  // sampling
-  temperature: [0.5, 'number', 'above 0: low is safe and repetitive, high is inventive'],
-  num_samples: [20, 'count', 'how many names to invent after training'],
-  prefix: ['', 'text', 'the text that every sample starts with'],
-  // keeping a model
-  save: ['', 'text', 'after training, write the model to this JSON file'],
-  load: ['', 'text', 'start from a model that --save wrote, and its sizes; 0 steps only sample'],
-} satisfies Record<string, [unknown, keyof typeof KINDS, string]>
-export type Config = { [k in keyof typeof settings]: (typeof settings)[k][0] }
-/** Each setting's default value: { input: 'names.txt', seed: 42n, ... }. */
-export const defaults = Object.fromEntries(Object.entries(settings).map(([k, [value]]) =>
-  [k, value])) as Config
-
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
 /** A text's documents: its lines, stripped as Python's str.strip() does (STRIP, appendix A). */
 export const read_docs = (text: string): string[] =>
@@ -64,6 +36,9 @@ export class Value {
   b: Value | null           // the second child, if any
   db: number                // d(this)/d(b)
   terms: Vec | null         // or, for a sum, all its children, each with a local gradient of 1
+  visited = 0               // backward()'s: the last pass that reached this node
+  next: Value | null = null // and the node after this one in that pass's order
+  static passes = 0         // how many backward() passes there have been
 
   constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0,
     terms: Vec | null = null) {
@@ -84,10 +59,7 @@ export class Value {
     return new Value(this.data * other.data, this, other.data, other, this.data)
   }
   pow(k: number) { return new Value(this.data ** k, this, k * this.data ** (k - 1)) } // __pow__
-  log() { // like Python's math.log, it refuses 0, which is where microgpt.py stops
-    if (this.data <= 0) throw new Error(`math domain error: log(${this.data}), as in Python`)
-    return new Value(Math.log(this.data), this, 1 / this.data)
-  }
+  log() { return new Value(math_log(this.data), this, 1 / this.data) } // math_log: appendix A
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
   neg() { return this.mul(-1) } // __neg__: -this
@@ -97,41 +69,28 @@ export class Value {
     return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
   }
 
-  // backward()'s bookkeeping, in place of a visited set and a list (2x faster):
-  mark = 0                  // the stamp of the last pass that reached this node
-  next: Value | null = null // the node after this one in that pass's order
-  static passes = 0         // the stamps handed out so far
-
   /** Adds d(this)/d(node) to the .grad of every node below this one; grads start at 0. */
   backward(): void {
-    // 1. Order the nodes children first, as Python's recursive build_topo does, but on a stack
-    // of ours, which deep graphs cannot overflow. Stamps replace its visited set; leaves stay out.
-    Value.passes += 2
-    const visiting = Value.passes // stamp: on the stack, waiting for its children
-    const visited = visiting + 1  // stamp: in the order
-    const stack: Vec = [this]
-    let order: Value | null = null // Python's reversed(topo), chained through .next
-    for (let v = stack.pop(); v; v = stack.pop()) {
-      if (v.mark === visiting) { // back on top, with its children in the order: add it
-        v.mark = visited
-        v.next = order
-        order = v
-      } else if (v.mark !== visited && (v.a || v.terms)) { // first visit, and not a leaf:
-        v.mark = visiting // wait on the stack under its children, the first of them on top
-        stack.push(v)
-        if (v.terms) for (let i = v.terms.length - 1; i >= 0; i--) stack.push(v.terms[i])
-        if (v.b) stack.push(v.b)
-        if (v.a) stack.push(v.a)
-      }
-    }
-    // 2. The chain rule, from the loss down: each node passes on its gradient once it is whole
-    this.grad = 1
+    const order = build_topo(this, ++Value.passes, null) // 1. the order: reversed(topo)
+    this.grad = 1 // 2. the chain rule, down the order: each node's grad is whole when it passes
     for (let v = order; v !== null; v = v.next) {
       if (v.terms) for (const t of v.terms) t.grad += v.grad
       if (v.a) v.a.grad += v.da * v.grad
       if (v.b) v.b.grad += v.db * v.grad
     }
   }
+}
+
+// Python's build_topo, with a stamp per pass for its visited set (2x faster). Its topo is a list
+// through .next, each node put in front once its children are in: reversed(topo), leaves left out.
+function build_topo(v: Value, pass: number, order: Value | null): Value | null {
+  if (v.visited === pass || !(v.a || v.terms)) return order
+  v.visited = pass
+  if (v.terms) for (const child of v.terms) order = build_topo(child, pass, order)
+  if (v.a) order = build_topo(v.a, pass, order)
+  if (v.b) order = build_topo(v.b, pass, order)
+  v.next = order
+  return v
 }
 
 // ---- 2) the GPT model: GPT-2, with RMSNorm for LayerNorm, no biases, and ReLU for GeLU ------
@@ -157,12 +116,15 @@ export function rmsnorm(x: Vec): Vec {
 }
 
 /** A GPT's weights, by name (state_dict) and in one list (params), and its forward pass, gpt. */
-export function create_model(vocab_size: number, config: Config, random: Random) {
-  const { n_layer, n_embd, block_size, n_head } = config
-  const head_dim = n_embd / n_head // each head's slice; appendix B checks that n_head divides
-  const weight = (std: number) => new Value(random.gauss(0, std)) // small and random, to start
-  const matrix = (nout: number, nin: number, std = 0.08): Mat =>
-    Array.from({ length: nout }, () => Array.from({ length: nin }, () => weight(std)))
+export function create_model(vocab_size: number,
+  sizes: { n_layer: number, n_embd: number, block_size: number, n_head: number },
+  random: { gauss: (mu: number, sigma: number) => number }) { // draws the starting weights
+  const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
+  if (n_embd % n_head !== 0) throw new Error(`n_head ${n_head} must divide n_embd ${n_embd}`)
+  const head_dim = n_embd / n_head // each head's slice of the embedding
+  const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
+    Array.from({ length: nout }, () => Array.from({ length: nin }, () =>
+      new Value(random.gauss(0, std))))
   const state_dict: Record<string, Mat> = {
     wte: matrix(vocab_size, n_embd),     // a row per input token
     wpe: matrix(block_size, n_embd),     // a row per position
@@ -225,31 +187,30 @@ export function create_model(vocab_size: number, config: Config, random: Random)
 }
 
 // ---- 3) training and inference --------------------------------------------------------------
-/** microgpt.py's run, printing what it prints; returns each step's loss, for the picture. */
-export function main(config: Config, weights: number[] | null = null): number[] {
+/** microgpt.py's run on docs, printing what it prints; returns each step's loss. */
+export function main(config: Config, docs: string[], saved: Saved | null = null): number[] {
   const { block_size, num_steps, temperature, num_samples, prefix } = config
   const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
-  const docs = read_docs(readFileSync(config.input, 'utf8')) // microgpt.py downloads its input.txt
-  random.shuffle(docs)
+  random.shuffle(docs) // docs: the input's lines, which microgpt.py reads from its input.txt
   print(`num docs: ${docs.length}`)
 
   // The tokenizer: a token per character, plus BOS, which opens and closes every document
-  const uchars = unique_chars(docs)
+  const uchars = saved ? saved.uchars : unique_chars(docs) // --load: the model's characters
   const BOS = uchars.length
   const vocab_size = uchars.length + 1
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  if (weights) params.forEach((p, i) => { p.data = weights[i] }) // --load, after the same draws
+  if (saved) params.forEach((p, i) => { p.data = saved.weights[i] }) // --load: its weights
   print(`num params: ${params.length}`)
 
-  // Adam, with running means of each gradient (m) and of its square (v)
+  // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
   const [learning_rate, beta1, beta2, eps_adam] = [config.learning_rate, 0.85, 0.99, 1e-8]
   const m = new Float64Array(params.length)
   const v = new Float64Array(params.length)
   const loss_history: number[] = [] // for the picture of the loss on stderr (appendix B)
 
-  for (let step = 0; step < num_steps; step++) {
+  for (let step = 0; step < num_steps; step++) { // num_steps 1000
 
     // Take one document, as tokens between two BOS
     const doc = docs[step % docs.length]
@@ -285,20 +246,20 @@ export function main(config: Config, weights: number[] | null = null): number[] 
     print(`step ${pad(step + 1, 4)} / ${pad(num_steps, 4)} | loss ${fixed(loss.data, 4)}`, '\r')
     loss_history.push(loss.data)
   }
-  if (config.save) save_model(config, uchars, state_dict) // --save, before sampling (appendix B)
+  if (config.save) save_model(config, docs, uchars, state_dict) // --save, before sampling
 
-  // Inference: from BOS (and --prefix), draw each next token until the model says BOS, the end
+  // Inference: from BOS, draw each next token until the model says BOS, the end
   print('\n--- inference (new, hallucinated names) ---')
-  const prompt = [BOS, ...Array.from(prefix, ch => uchars.indexOf(ch))] // BOS, then --prefix
-  for (let sample_idx = 0; sample_idx < num_samples; sample_idx++) {
+  const prompt = Array.from(prefix, ch => uchars.indexOf(ch)) // --prefix, as tokens
+  for (let sample_idx = 0; sample_idx < num_samples; sample_idx++) { // num_samples 20
     const keys = kv_cache(), values = kv_cache()
-    prompt.slice(0, -1).forEach((id, pos_id) => gpt(id, pos_id, keys, values)) // into the cache
-    let token_id = prompt.at(-1)! // BOS, or the last character of --prefix
-    const sample = [...prefix] // empty without --prefix
-    for (let pos_id = prompt.length - 1; pos_id < block_size; pos_id++) {
+    let token_id = BOS
+    const sample: string[] = []
+    for (let pos_id = 0; pos_id < block_size; pos_id++) {
       const logits = gpt(token_id, pos_id, keys, values)
-      const probs = softmax(logits.map(l => l.div(temperature))) // below 1: sharper favourites
-      token_id = random.choices(probs.map(p => p.data))
+      const probs = softmax(logits.map(l => l.div(temperature))) // 0.5: under 1 is sharper
+      token_id = pos_id < prompt.length ? prompt[pos_id] // --prefix: its tokens come first
+        : random.choices(probs.map(p => p.data))
       if (token_id === BOS) break
       sample.push(uchars[token_id])
     }
@@ -377,9 +338,7 @@ export class Random {
   shuffle<T>(x: T[]): void { // Fisher-Yates, from the end
     for (let i = x.length - 1; i > 0; i--) {
       const j = this.randbelow(i + 1)
-      const x_i = x[i]
-      x[i] = x[j]
-      x[j] = x_i
+      ;[x[i], x[j]] = [x[j], x[i]]
     }
   }
   choices(weights: number[]): number { // choices(range(len(weights)), weights)[0]
@@ -398,6 +357,12 @@ export class Random {
 const SPACE = String.raw`[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]`
 const STRIP = new RegExp(`^${SPACE}+|${SPACE}+$`, 'g')
 
+/** Python's math.log, which refuses 0 and below: microgpt.py stops there, and so does this. */
+function math_log(x: number): number {
+  if (x <= 0) throw new Error(`math domain error: log(${x}), as in Python`)
+  return Math.log(x)
+}
+
 // ---- appendix B: the command line ------------------------------------------------------------
 /** Python's print(line, end=end); piped, a '\r' becomes '\n', so each step keeps its own line. */
 const print = (line: string, end = '\n') =>
@@ -412,116 +377,145 @@ export function fixed(x: number, digits: number): string {
   return up_to_odd ? text.slice(0, -1) + (Number(text.at(-1)) - 1) : text
 }
 
-const KINDS = { // each kind of setting: the text that it takes, how that is read, and its name
-  text: [/^/, String, 'text'], // anything
-  integer: [/^[+-]?\d+$/, BigInt, 'an integer'],
-  count: [/^\+?\d{1,15}$/, Number, 'a count (0 or more, at most 15 digits)'],
-  size: [/^\+?0*[1-9]\d{0,14}$/, Number, 'a positive integer (at most 15 digits)'],
-  number: [/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, Number, 'a number'],
-} as const
-const USAGE = 'usage: npx tsx microgpt.ts [--name value | --name=value ...]'
-/** --help: a line per flag, with what it does and any default. */
-const help_text = () => [USAGE, ...Object.entries(settings).map(([k, [value, _kind, what]]) =>
+/** Every setting: its default, as microgpt.py sets it, and what it does, for --help. Each is
+ * also a flag: --n_embd 32 or --n_embd=32. */
+export const settings = {
+  input: set('names.txt', 'the dataset, one document a line; by default the one beside this file'),
+  seed: set(42n, 'random.seed: any integer, of any length; the same seed, the same run'),
+  n_layer: set(1, 'depth: how many transformer blocks'),
+  n_embd: set(16, 'width: the size of every embedding; a multiple of n_head'),
+  block_size: set(16, 'the longest context in tokens (the longest name has 15 letters)'),
+  n_head: set(4, 'attention heads, each attending with n_embd / n_head dimensions'),
+  learning_rate: set(0.01, "Adam's step size at step 0; it decays linearly to 0"),
+  num_steps: set(1000, 'training steps, one document each; with 0, it only samples'),
+  temperature: set(0.5, 'above 0: low is safe and repetitive, high is inventive'),
+  num_samples: set(20, 'how many names to invent after training'),
+  prefix: set('', 'the text that every sample starts with'),
+  save: set('', 'after training, write the model to this JSON file'),
+  load: set('', "a model that --save wrote, to sample as that run did: it needs no input, trains "
+    + "0 steps and takes the file's seed, unless --num_steps or --seed say otherwise"),
+}
+function set<T>(value: T, what: string) { return { value, what } } // a setting: T is its kind
+export type Config = { [k in keyof typeof settings]: (typeof settings)[k]['value'] }
+/** Each setting's default: { input: 'names.txt', seed: 42n, ... }. */
+export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s]) =>
+  [k, s.value])) as Config
+const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
+const help_text = () => [USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
   `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
-/** The flags given, each checked and read: ['--n_embd', '32'] gives { n_embd: 32 }. */
-export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
-  const options = Object.fromEntries(Object.keys(settings).map(k => [k, { type: 'string' }]))
-  const help = { type: 'boolean', short: 'h' } // --help and -h take no value; the rest take one
-  const values = parseArgs({ args, options: { ...options, help } as ParseArgsConfig['options'] })
-    .values as Record<string, unknown>
-  const given: Partial<Config> & { help?: boolean } = values.help ? { help: true } : {}
-  for (const [k, [, kind]] of Object.entries(settings)) {
-    const text = values[k]
-    if (typeof text !== 'string') continue
-    const [pattern, read, name] = KINDS[kind]
-    if (!pattern.test(text)) throw new Error(`--${k} must be ${name}, not '${text}'`)
-    Object.assign(given, { [k]: read(text) })
-  }
-  return given
+/** A flag's text, read as the kind of its default: text, an integer, a count, or a number. */
+function read_flag(k: keyof Config, text: string, flag = `--${k}`): Config[keyof Config] {
+  const value = defaults[k]
+  const count = Number.isInteger(value) // whole: n_layer, num_steps and num_samples may be 0
+  const least = ['n_embd', 'block_size', 'n_head'].includes(k) ? 1 : 0
+  const number = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
+  if (typeof value === 'string') return text
+  if (typeof value === 'bigint' && /^[+-]?\d+$/.test(text)) return BigInt(text)
+  const fits = count ? Number.isSafeInteger(number) && number >= least : Number.isFinite(number)
+  if (typeof value === 'number' && fits) return number
+  const kind = typeof value === 'bigint' ? 'an integer'
+    : count ? `a count, ${least} or more` : 'a number'
+  throw new Error(`${flag} must be ${kind}, not '${text}'`)
 }
 
-/** The run's settings (the defaults, then the --load model's sizes, then the flags) and the
- * model's weights, all checked before anything is built or printed. */
-export function configure(given: Partial<Config>): [Config, number[] | null] {
+/** The flags given, each read: ['--n_embd', '32'] gives { n_embd: 32 }. */
+export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
+  const options = Object.fromEntries(Object.keys(defaults).map(k => [k, { type: 'string' }]))
+  const help = { type: 'boolean', short: 'h' } // --help and -h take no value; the rest take one
+  const flags = parseArgs({ args, options: { ...options, help } as ParseArgsConfig['options'] })
+  return Object.fromEntries(Object.entries(flags.values).map(([k, text]) =>
+    [k, typeof text === 'string' ? read_flag(k as keyof Config, text) : text]))
+}
+
+/** The run's settings (the defaults, then a --load model's, then the flags), the input's
+ * documents, and the model to load: all checked before anything is built or printed. */
+export function configure(given: Partial<Config>) {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
-  const saved = given.load ? read_model(given.load) : null
-  const config: Config = { ...defaults, input, ...saved?.sizes, ...given }
-  const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
-  const clash = saved && SIZES.find(k => config[k] !== saved.sizes[k])
-  if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${saved?.sizes[clash]}`)
-  // Refused: what microgpt.py cannot run, and what it runs only by accident: an n_embd that
-  // n_head does not divide loses columns, and a negative temperature turns the odds around
-  if (n_embd % n_head) throw new Error(`n_embd ${n_embd} must be a multiple of n_head ${n_head}`)
+  const file = given.load ? read_model(given.load) : null
+  const config: Config = { ...defaults, input, ...file?.settings, ...given }
+  const { n_layer, n_embd, block_size, temperature, prefix, save, load } = config
+  const clash = file && SIZES.find(k => config[k] !== file.settings[k])
+  if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${file?.settings[clash]}`)
+  // Refused: a temperature of 0, which microgpt.py cannot run, and a negative one, which it runs
+  // only by accident, with the odds turned around
   if (!(temperature > 0)) throw new Error(`temperature must be above 0, not ${temperature}`)
-  const text = attempt(() => readFileSync(config.input, 'utf8'), `--input ${config.input}`)
-  const docs = read_docs(text)
-  if (docs.length === 0) throw new Error(`${config.input} has no documents: every line is blank`)
-  const uchars = unique_chars(docs)
-  const chars = (x: unknown) => String(JSON.stringify(Array.isArray(x) ? x.join('') : x))
-  if (saved && JSON.stringify(saved.uchars) !== JSON.stringify(uchars)) {
-    throw new Error(`${load} has the characters ${chars(saved.uchars)}, the input ${chars(uchars)}`)
-  }
-  const unknown = [...prefix].filter(ch => !uchars.includes(ch)).join('')
-  if (unknown) throw new Error(`--prefix: the input has none of ${JSON.stringify(unknown)}`)
+  const train = !file || config.num_steps > 0 // --load alone reads no input
+  const docs = train ? read_docs(read_file('--input', config.input)) : file!.docs
+  if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
+  const uchars = unique_chars(file ? file.uchars : docs)
+  const text = file && train ? prefix + docs.join('') : prefix // a loaded model trains on them too
+  const unknown = unique_chars([text]).filter(ch => !uchars.includes(ch)).join('')
+  if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)
-  // The weights and one step's graph, at about 150 bytes a Value, must fit in the heap. Over
-  // n_embd, each of T tokens makes 12 n_embd nodes a layer for q, k, v, o and the MLP, 2 T for
-  // attention and V for lm_head; the weights are 12 n_embd a layer, 2 V and block_size.
+  // The weights, and one step's graph over T positions, must fit in the heap, at about 150 bytes
+  // a Value: at each position, a Value per weight, and 2 T per dimension a layer for attention
   const V = uchars.length + 1
-  const T = Math.min(block_size, docs.reduce((most, doc) => Math.max(most, doc.length + 1), 0))
-  const per_layer = (T + 1) * 12 * n_embd + 2 * T * T
-  const nodes = n_embd * (per_layer * n_layer + (T + 2) * V + block_size)
-  const bun = 'bun' in process.versions // whose engine grows its heap up to the machine's memory
-  const heap = (bun ? totalmem() : getHeapStatistics().heap_size_limit) / 2 ** 30
-  const need = 150 * nodes / 2 ** 30
+  const T = Math.min(block_size, docs.reduce((most, doc) => Math.max(most, doc.length + 1), 1))
+  const weights = n_embd * (2 * V + block_size + n_layer * 12 * n_embd)
+  const need = 150 * (weights + T * (weights + 2 * T * n_embd * n_layer))
+  const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
   if (need > heap) throw new Error(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
-  const model = saved && create_model(V, config, new Random(0)) // for the shapes of its weights
+  const { state_dict, params } = create_model(V, config, { gauss: () => 0 }) // or it refuses
+  if (file) file.check(state_dict, params, uchars)
   const folder = save && existsSync(save) && statSync(save).isDirectory()
   if (folder) throw new Error(`--save ${save}: that is a folder`)
-  const overwrite = save && existsSync(save) && realpathSync(save) === realpathSync(config.input)
-  if (overwrite) throw new Error(`--save ${save}: that is the input`)
+  const onto_input = save && train && existsSync(save) &&
+    realpathSync(save) === realpathSync(config.input)
+  if (onto_input) throw new Error(`--save ${save}: that is the input`)
   if (save) write_whole(save) // a trial write, before training: the folder must take a file
-  return [config, model ? saved_weights(saved!, model.state_dict) : null]
+  return { config, docs, saved: file && { uchars, weights: file.weights } }
 }
-const gb = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} GB`
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 33 ? 1 : 0)} GB`
 
 const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
 const FORMAT = 'microgpt.ts model'
-type Saved = { path: string, uchars: unknown, sizes: Partial<Config>, state_dict: unknown }
+/** A model to load: its characters, and its weights in params' order. */
+export type Saved = { uchars: string[], weights: number[] }
 
-/** --load: the model in a file that --save wrote; the flags' checks apply to its sizes. */
-function read_model(path: string): Saved {
-  const model = attempt(() => JSON.parse(readFileSync(path, 'utf8')), `--load ${path}`)
-  const ours = model?.format === FORMAT && model.version === 1
-  if (!ours) throw new Error(`--load ${path}: not a model that microgpt.ts saved`)
-  const flags = SIZES.map(k => `--${k}=${model[k]}`) // the flags' checks, on the file's sizes
-  const sizes = attempt(() => parse_flags(flags), `--load ${path}: its sizes`)
-  return { path, uchars: model.uchars, sizes, state_dict: model.state_dict }
+/** A model file, as --save writes it. Besides the model, it keeps the seed and the number of
+ * documents, so that a run that loads it makes the draws that the saving run made before it
+ * sampled (training makes none), and so samples the same names. */
+function model_file(config: Config, num_docs: number, uchars: string[],
+  state_dict: Record<string, Mat>) {
+  const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
+  return { format: FORMAT, version: 2, seed: String(config.seed), num_docs, uchars, ...sizes,
+    state_dict }
+}
+const json = (x: unknown) => JSON.stringify(x, (_, v) => (v instanceof Value ? v.data : v))
+
+/** --load: a model file, its sizes and seed read as the flags are. Then check() puts its
+ * weights in a model of its sizes and characters, which must make the same file. */
+function read_model(path: string) {
+  const model = read_file('--load', path, JSON.parse)
+  const bad = (what: string) => new Error(`--load ${path}: ${what}`)
+  if (model?.format !== FORMAT) throw bad('not a model that microgpt.ts saved')
+  const kept = [...SIZES, 'seed'] as const
+  const setting = (k: typeof kept[number]) =>
+    [k, read_flag(k, String(model[k]), `--load ${path}: ${k}`)]
+  const settings: Partial<Config> = { ...Object.fromEntries(kept.map(setting)), num_steps: 0 }
+  const { num_docs, uchars } = model
+  const counted = Number.isSafeInteger(num_docs) && num_docs > 0 && num_docs < 2 ** 28
+  if (!counted) throw bad(`num_docs must be a count of documents, not ${json(num_docs)}`)
+  const docs = Array.from({ length: num_docs }, () => '') // for the shuffle's draws
+  const weights = Object.values(Object(model.state_dict)).flat(2) as number[]
+  const check = (state_dict: Record<string, Mat>, params: Vec, chars: string[]) => {
+    params.forEach((p, i) => { p.data = weights[i] })
+    const made: Record<string, unknown> =
+      model_file({ ...defaults, ...settings }, num_docs, chars, state_dict)
+    const differs = Object.keys({ ...made, ...model }).find(k => json(made[k]) !== json(model[k]))
+    if (differs) throw bad(`its ${differs} is not what --save writes for its sizes`)
+    if (!weights.every(Number.isFinite)) throw bad('its weights must be finite numbers')
+  }
+  return { settings, uchars: Array.isArray(uchars) ? uchars : [], docs, weights, check }
 }
 
-/** --load: the file's weights, once its matrices have the names and shapes of the model's. */
-function saved_weights(saved: Saved, state_dict: Record<string, Mat>): number[] {
-  const file: Record<string, unknown> = Object(saved.state_dict)
-  // A matrix with each number (or Value) as 0: what is left is its shape, and anything else
-  const shape = (x: unknown) =>
-    JSON.stringify(x, (_, v) => (Number.isFinite(v) || v instanceof Value ? 0 : v))
-  const names = Object.keys({ ...state_dict, ...file }) // the model's, then any others
-  const wrong = names.find(k => shape(file[k]) !== shape(state_dict[k]))
-  const mat = wrong && state_dict[wrong]
-  const should = mat ? `should be ${mat.length} x ${mat[0].length} numbers` : 'is not in the model'
-  if (wrong) throw new Error(`--load ${saved.path}: "${wrong}" ${should}`)
-  return Object.keys(state_dict).flatMap(k => (file[k] as number[][]).flat())
-}
-
-/** --save: the model as JSON (a Value is written as its data), unless training diverged. */
-function save_model(config: Config, uchars: string[], state_dict: Record<string, Mat>): void {
+/** --save: the model as JSON (a Value as its data), unless training diverged. */
+function save_model(config: Config, docs: string[], uchars: string[],
+  state_dict: Record<string, Mat>): void {
   const diverged = Object.values(state_dict).flat(2).some(p => !Number.isFinite(p.data))
   if (diverged) throw new Error(`--save ${config.save}: not saved: training diverged`)
-  const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
-  const model = { format: FORMAT, version: 1, uchars, ...sizes, state_dict }
-  const json = JSON.stringify(model, (_, x) => (x instanceof Value ? x.data : x))
-  write_whole(config.save, `${json}\n`)
+  write_whole(config.save, `${json(model_file(config, docs.length, uchars, state_dict))}\n`)
 }
 
 /** Writes text to a new file beside path, then renames it onto path, so path is whole or as it
@@ -529,22 +523,25 @@ function save_model(config: Config, uchars: string[], state_dict: Record<string,
 function write_whole(path: string, text?: string): void {
   const temporary = `${path}.${process.pid}.tmp`
   try {
-    attempt(() => writeFileSync(temporary, text ?? ''), `--save ${path}`)
-    if (text !== undefined) attempt(() => renameSync(temporary, path), `--save ${path}`)
+    writeFileSync(temporary, text ?? '')
+    if (text !== undefined) renameSync(temporary, path)
+  } catch (e) {
+    throw new Error(`--save ${path}: ${message(e)}`)
   } finally {
     if (existsSync(temporary)) rmSync(temporary) // the trial's file, or a failed write's
   }
 }
 
-/** Runs f; an error that it throws gets what was being done put in front. */
-function attempt<T>(f: () => T, what: string): T {
+/** A file's text, or what parse makes of it; an error names the flag and the file. */
+function read_file(flag: string, path: string, parse = (text: string): any => text) {
   try {
-    return f()
+    return parse(readFileSync(path, 'utf8'))
   } catch (e) {
-    throw new Error(`${what}: ${message(e)}`)
+    throw new Error(`${flag} ${path}: ${message(e)}`)
   }
 }
 const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
+  .replace(/^Maximum call stack size exceeded.*/, 'the graph is too deep for backward()')
 
 /** The loss picture for stderr: the mean of each twentieth of the steps, as a bar, with the
  * first and last of those means in numbers. */
@@ -564,19 +561,18 @@ export function loss_picture(losses: number[]): string {
 
 /** Runs the program: an error is one line on stderr, with the usage if a flag was wrong. */
 function cli(args: string[]): void {
-  let reading_flags = true
+  let usage = ` (${USAGE}; --help lists the flags)` // while the flags are read
   try {
     const { help, ...given } = parse_flags(args)
-    reading_flags = false
+    usage = ''
     if (help) return void print(help_text())
     const t0 = performance.now()
-    const [config, weights] = configure(given)
-    const losses = main(config, weights)
+    const { config, docs, saved } = configure(given)
+    const losses = main(config, docs, saved)
     if (losses.length) process.stderr.write(`${loss_picture(losses)}\n`)
     const ms = Math.round(performance.now() - t0)
     process.stderr.write(`trained ${config.num_steps} steps and sampled in ${ms} ms\n`)
   } catch (e) {
-    const usage = reading_flags ? ` (${USAGE}; --help lists the flags)` : ''
     process.stderr.write(`microgpt.ts: ${message(e)}${usage}\n`)
     process.exitCode = 1
   }

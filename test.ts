@@ -101,6 +101,7 @@ const runs = {
   steps0: run(['--num_steps', '0']),
   samples0: run(['--num_steps', '20', '--num_samples', '0']),
   log0: run(['--seed', '3', '--learning_rate', '5', '--num_steps', '100']),
+  deep: run(['--n_layer', '1000', '--n_embd', '2', '--n_head', '1', '--num_steps', '1', '--num_samples', '0']),
 }
 
 // ---- the stages -------------------------------------------------------------------------------------------------
@@ -148,6 +149,10 @@ describe('random: Python\'s generator, draw for draw', () => {
   it('refuses weights that add up to nothing, as Python does', () => {
     assert.throws(() => new Random(1n).choices([0, 0]), /cannot sample/)
     assert.throws(() => new Random(1n).choices([NaN, 1]), /cannot sample/)
+    // python3 -c "import random; random.choices([0, 1], weights=[1e308, 1e308])" raises ValueError: Total of weights
+    // must be finite
+    assert.throws(() => new Random(1n).choices([1e308, 1e308]), /cannot sample: weights sum to Infinity/)
+    assert.throws(() => new Random(1n).choices([Infinity, 1]), /cannot sample/)
   })
 })
 
@@ -251,13 +256,19 @@ describe('backward: the chain rule through shared subexpressions', () => {
     const creation_order = python.products.reduce((sum, p) => sum + p.da * p.grad, 0) + Math.exp(0.3)
     assert.notEqual(creation_order, python.x.grad) // the order matters here, so a wrong one is caught
   })
-  it('walks a graph a million nodes deep without overflowing the stack', () => {
+  it('walks a graph a thousand nodes deep, deeper than Python\'s recursion goes', () => {
     const x = new Value(0.5), c = new Value(1)
     let y = x
-    for (let i = 0; i < 1_000_000; i++) y = y.add(c)
+    for (let i = 0; i < 1000; i++) y = y.add(c)
     y.backward()
     assert.equal(x.grad, 1)
-    assert.equal(c.grad, 1_000_000)
+    assert.equal(c.grad, 1000)
+  })
+  it('a graph too deep for the recursion, from the command line: one line, exit code 1', async () => {
+    // 1000 layers make backward() recurse about 21,000 calls deep; microgpt.py's RecursionError comes far sooner
+    const r = await runs.deep
+    assert.equal(r.status, 1)
+    assert.match(r.stderr, /^microgpt\.ts: the graph is too deep for backward\(\)\n$/)
   })
 })
 
@@ -309,17 +320,16 @@ describe('flags: named after the variables, each of its kind', () => {
     ['an unknown flag', ['--n_embed', '8'], /Unknown option '--n_embed'/],
     ['a flag with no value', ['--seed'], /'--seed <value>' argument missing/],
     ['an argument that is not a flag', ['names.txt'], /Unexpected argument 'names.txt'/],
-    ['a malformed integer', ['--n_embd', 'sixteen'], /^--n_embd must be a positive integer .*, not 'sixteen'$/],
-    ['a fractional count', ['--n_layer=1.5'],
-      /^--n_layer must be a count \(0 or more, at most 15 digits\), not '1.5'$/],
-    ['a fractional size', ['--block_size=1.5'],
-      /^--block_size must be a positive integer \(at most 15 digits\), not '1.5'$/],
-    ['a size of 0', ['--block_size', '0'], /^--block_size must be a positive integer .*, not '0'$/],
-    ['no heads', ['--n_head', '0'], /^--n_head must be a positive integer .*, not '0'$/],
-    ['a width of 0', ['--n_embd=0'], /^--n_embd must be a positive integer .*, not '0'$/],
-    ['a negative count', ['--num_steps=-5'], /^--num_steps must be a count \(0 or more, .*\), not '-5'$/],
-    ['a negative n_layer', ['--n_layer=-1'], /^--n_layer must be a count \(0 or more, .*\), not '-1'$/],
-    ['a count too large to be exact', ['--num_samples=1234567890123456'], /must be a count/],
+    ['a malformed integer', ['--n_embd', 'sixteen'], /^--n_embd must be a count, 1 or more, not 'sixteen'$/],
+    ['a fractional count', ['--n_layer=1.5'], /^--n_layer must be a count, 0 or more, not '1.5'$/],
+    ['a fractional size', ['--block_size=1.5'], /^--block_size must be a count, 1 or more, not '1.5'$/],
+    ['a size of 0', ['--block_size', '0'], /^--block_size must be a count, 1 or more, not '0'$/],
+    ['no heads', ['--n_head', '0'], /^--n_head must be a count, 1 or more, not '0'$/],
+    ['a width of 0', ['--n_embd=0'], /^--n_embd must be a count, 1 or more, not '0'$/],
+    ['a negative count', ['--num_steps=-5'], /^--num_steps must be a count, 0 or more, not '-5'$/],
+    ['a negative n_layer', ['--n_layer=-1'], /^--n_layer must be a count, 0 or more, not '-1'$/],
+    ['a count too large to be exact', ['--num_samples=12345678901234567890'], /must be a count/],
+    ['a number too large to be finite', ['--learning_rate=1e400'], /^--learning_rate must be a number, not '1e400'$/],
     ['a negative value after a space', ['--seed', '-7'], /ambiguous.*use '--seed=-XYZ'/s],
     ['a malformed number', ['--learning_rate', '1e'], /^--learning_rate must be a number, not '1e'$/],
     ['a malformed seed', ['--seed', '4.2'], /^--seed must be an integer, not '4.2'$/],
@@ -345,8 +355,7 @@ describe('flags: named after the variables, each of its kind', () => {
 describe('settings: what microgpt.py cannot run is refused before anything is built', () => {
   const blank = file('blank.txt', '\n  \r\n\t\n'), empty = file('empty.txt', '')
   const bad: [string, string[], RegExp][] = [
-    ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'],
-      /^n_embd 10 must be a multiple of n_head 4$/],
+    ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'], /^n_head 4 must divide n_embd 10$/],
     ['a temperature of 0', ['--temperature', '0'], /temperature must be above 0, not 0/],
     ['a negative temperature', ['--temperature=-0.5'], /temperature must be above 0, not -0.5/],
     ['a missing input file', ['--input', at('missing.txt')], /^--input .*missing\.txt: ENOENT: no such file/],
@@ -360,14 +369,30 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
       /^these sizes need \d+ GB, and the heap holds \d+\.\d GB$/],
     ['a context that cannot fit in memory', ['--block_size', '10000000'], /^these sizes need \d+ GB/],
     ['a depth that cannot fit in memory', ['--n_layer', '100000'], /^these sizes need \d+ GB/],
-    ['a prefix character the input lacks', ['--prefix', 'kZ'], /^--prefix: the input has none of "Z"$/],
+    ['a prefix character the input lacks', ['--prefix', 'kZ'], /names\.txt has no "Z"$/],
     ['a prefix as long as block_size', ['--prefix', 'anna', '--block_size', '4'], /^--prefix must be under 4 long$/],
   ]
   for (const [name, args, message] of bad) it(`refuses ${name}`, () => assert.throws(() => settle(args), { message }))
   it('runs large sizes that fit', () => {
-    assert.equal(settle(['--n_embd', '64'])[0].n_embd, 64)
-    assert.equal(settle(['--block_size', '64', '--n_layer', '4'])[0].block_size, 64)
+    assert.equal(settle(['--n_embd', '64']).config.n_embd, 64)
+    assert.equal(settle(['--block_size', '64', '--n_layer', '4']).config.block_size, 64)
+    assert.equal(settle(['--n_layer', '300']).config.n_layer, 300) // the T factor refuses 5000 (below)
   })
+  // Each part of the memory bound, with sizes that only it refuses: the test fails if that part is left out
+  const cjk = file('cjk.txt', Array.from({ length: 30000 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('\n'))
+  const long = file('long.txt', 'ab'.repeat(2000))
+  const tiny = file('tiny.txt', 'a\n')
+  const parts: [string, string[]][] = [
+    ['the weights of wpe, block_size rows', ['--block_size', '10000000']],
+    ['the weights of wte and lm_head, V rows each', ['--input', cjk, '--n_layer', '0', '--n_embd', '256', '--n_head', '1']],
+    ['the weights of the layers, 12 n_embd rows each', ['--input', tiny, '--n_layer', '20000']],
+    ['the step graph, a Value per weight at each of T positions', ['--n_layer', '5000']],
+    ['attention, 2 T Values per dimension a layer at each position',
+      ['--input', long, '--block_size', '4000', '--n_embd', '1', '--n_head', '1']],
+  ]
+  for (const [part, args] of parts) {
+    it(`counts ${part}`, () => assert.throws(() => settle(args), { message: /^these sizes need [\d.]+ GB/ }))
+  }
   it('a bad input file, from the command line: one line, exit code 1', async () => {
     refused(await run(['--input', at('missing.txt')]), /ENOENT: no such file or directory/)
   })
@@ -480,50 +505,70 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
 
 describe('keeping a model: --save, --load and --prefix', () => {
   const model = at('kept.json')
-  const loaded = runs.trained.then(() => run(['--load', model, '--num_steps', '0', '--num_samples', '8', '--save',
-    at('again.json')]))
+  mkdirSync(at('elsewhere'))
+  // --load alone, in a folder without names.txt, from a copy of microgpt.ts with no names.txt beside it either
+  mkdirSync(at('alone'))
+  writeFileSync(at('alone/microgpt.ts'), readFileSync(MICROGPT))
+  const alone = runs.trained.then(() => run(['--load', model, '--num_samples', '8', '--save', at('again.json')],
+    at('elsewhere'), [process.execPath, '--import', TSX, at('alone/microgpt.ts')]))
+  const reseeded = runs.trained.then(() => run(['--load', model, '--num_samples', '8', '--seed', '7']))
   const more = runs.trained.then(() => run(['--load', model, '--num_steps', '1', '--num_samples', '0']))
   const small = run(['--n_layer', '2', '--n_embd', '8', '--n_head', '2', '--block_size', '8', '--num_steps', '3',
     '--num_samples', '0', '--save', at('small.json')])
-  const small_loaded = small.then(() => run(['--load', at('small.json'), '--num_steps', '0', '--num_samples', '3']))
+  const small_loaded = small.then(() => run(['--load', at('small.json'), '--num_samples', '3']))
   const mar = run(['--seed', '5', '--num_steps', '0', '--num_samples', '6', '--prefix', 'mar'])
 
-  it('--save writes the format, the characters, the sizes and every matrix', async () => {
-    const trained = await runs.trained
-    assert.equal(trained.status, 0, trained.stderr)
-    const m = JSON.parse(readFileSync(model, 'utf8'))
-    assert.equal(m.format, 'microgpt.ts model')
-    assert.equal(m.version, 1)
-    assert.equal(m.uchars.join(''), 'abcdefghijklmnopqrstuvwxyz')
-    assert.deepEqual([m.n_layer, m.n_embd, m.n_head, m.block_size], [1, 16, 4, 16])
-    assert.deepEqual(Object.keys(m.state_dict), ['wte', 'wpe', 'lm_head', 'layer0.attn_wq', 'layer0.attn_wk',
-      'layer0.attn_wv', 'layer0.attn_wo', 'layer0.mlp_fc1', 'layer0.mlp_fc2'])
-    assert.equal(Object.values(m.state_dict).flat(2).length, 4192)
-    assert.deepEqual(readdirSync(scratch).filter(f => f.includes('.tmp')), []) // no temporary file is left
-  })
-  it('--load with --num_steps 0 samples exactly what the saving run sampled', async () => {
-    const trained = await runs.trained, { status, stdout, stderr } = await loaded
-    assert.equal(status, 0, stderr)
-    assert.deepEqual(samples(stdout), samples(trained.stdout))
-    // so the loaded weights made the difference: the untrained model samples other names
-    assert.notDeepEqual(samples((await runs.steps0).stdout).slice(0, 8), samples(trained.stdout))
-  })
+  it('--save writes the format, the seed, the number of documents, the characters, the sizes and every matrix',
+    async () => {
+      const trained = await runs.trained
+      assert.equal(trained.status, 0, trained.stderr)
+      const m = JSON.parse(readFileSync(model, 'utf8'))
+      assert.deepEqual(Object.keys(m), ['format', 'version', 'seed', 'num_docs', 'uchars', 'n_layer', 'n_embd',
+        'n_head', 'block_size', 'state_dict'])
+      assert.deepEqual([m.format, m.version, m.seed, m.num_docs], ['microgpt.ts model', 2, '42', 32257])
+      assert.equal(m.uchars.join(''), 'abcdefghijklmnopqrstuvwxyz')
+      assert.deepEqual([m.n_layer, m.n_embd, m.n_head, m.block_size], [1, 16, 4, 16])
+      assert.deepEqual(Object.keys(m.state_dict), ['wte', 'wpe', 'lm_head', 'layer0.attn_wq', 'layer0.attn_wk',
+        'layer0.attn_wv', 'layer0.attn_wo', 'layer0.mlp_fc1', 'layer0.mlp_fc2'])
+      assert.equal(m.state_dict.wte.length, 27)
+      assert.equal(m.state_dict.wte[0].length, 16)
+      assert.equal(Object.values(m.state_dict).flat(2).length, 4192)
+      assert.deepEqual(readdirSync(scratch).filter(f => f.includes('.tmp')), []) // no temporary file is left
+    })
+  it('--load alone, anywhere, samples exactly what the saving run sampled, with no input and no training',
+    async () => {
+      const trained = await runs.trained, { status, stdout, stderr } = await alone
+      assert.equal(status, 0, stderr)
+      assert.deepEqual(samples(stdout), samples(trained.stdout))
+      // the saving run's stdout, but for the step lines: the same header, the same samples
+      assert.equal(stdout, trained.stdout.replace(/^step .*\n/gm, ''))
+      assert.match(stderr, /^trained 0 steps/)
+      // so the loaded weights made the difference: the untrained model samples other names
+      assert.notDeepEqual(samples((await runs.steps0).stdout).slice(0, 8), samples(trained.stdout))
+    })
   it('reads every weight back bit for bit: loading and saving again writes the same bytes', async () => {
-    assert.equal((await loaded).status, 0)
+    assert.equal((await alone).status, 0)
     assert.equal(readFileSync(at('again.json'), 'utf8'), readFileSync(model, 'utf8'))
   })
-  it('--load with steps trains on from the saved weights', async () => {
+  it('--load with --seed draws anew: the same model, other samples', async () => {
+    const { status, stdout, stderr } = await reseeded
+    assert.equal(status, 0, stderr)
+    assert.equal(samples(stdout).length, 8)
+    assert.notDeepEqual(samples(stdout), samples((await runs.trained).stdout))
+  })
+  it('--load with steps trains on from the saved weights, on the input', async () => {
     const loss = (stdout: string) => Number(/loss (\d\.\d{4})/.exec(stdout)![1])
     assert.equal(loss((await runs.default).stdout), 3.4639) // microgpt.py's first step, from the untrained model
-    const { stdout } = await more
-    assert.ok(loss(stdout) < 3.2, stdout) // the same first name, now with 30 steps behind it
+    const { stdout, stderr } = await more
+    assert.match(stdout, /^num docs: 32257\n/) // it read the input
+    assert.ok(loss(stdout) < 3.2, stdout + stderr) // the same first name, now with 30 steps behind it
   })
   it('--load takes the sizes from the file, and a flag that agrees with them is fine', async () => {
     assert.equal((await small).status, 0)
     const { status, stdout, stderr } = await small_loaded
     assert.equal(status, 0, stderr)
     assert.equal(lines(stdout)[2], 'num params: 2032') // as in flags-run.out, the same sizes
-    assert.equal(settle(['--load', at('small.json'), '--n_embd', '8'])[0].n_embd, 8)
+    assert.equal(settle(['--load', at('small.json'), '--n_embd', '8']).config.n_embd, 8)
   })
   it('--prefix starts every sample with its text, read through gpt() without drawing', async () => {
     // The rule, written out: feed BOS and the prefix, then draw each next token until BOS
@@ -580,34 +625,43 @@ describe('keeping a model: --save, --load and --prefix', () => {
     broken('unordered.json', m => ({ ...m, uchars: [...m.uchars].reverse() })),
     broken('no_size.json', m => ({ ...m, n_head: 0 })),
     broken('text_size.json', m => ({ ...m, n_embd: 'sixteen' })),
+    broken('no_docs.json', m => ({ ...m, num_docs: 'many' })),
+    broken('bad_seed.json', m => ({ ...m, seed: '4.2' })),
+    broken('old.json', m => ({ ...m, version: 1 })),
+    // JSON.parse reads 1e400 as Infinity, which JSON.stringify cannot write back
+    runs.trained.then(() => writeFileSync(at('infinite.json'),
+      readFileSync(model, 'utf8').replace(/("wpe":\[\[)[^,]+/, '$11e400'))),
     run(['--input', file('abc.txt', 'abc\ncab\n'), '--num_steps', '1', '--num_samples', '0', '--save', at('abc.json')]),
   ])
-  const bad: [string, string, RegExp][] = [
-    ['a missing file', 'missing.json', /^--load .*missing\.json: ENOENT: no such file/],
-    ['a folder', '', /^--load .*: EISDIR/],
-    ['a file that is not JSON', 'weights.txt', /^--load .*weights\.txt: .*is not valid JSON/],
-    ['JSON that is not a model', 'other.json', /^--load .*other\.json: not a model that microgpt\.ts saved$/],
-    ['a model without its characters', 'no_chars.json', /no_chars\.json has the characters undefined, the input "abc/],
-    ['a model whose characters are out of order', 'unordered.json',
-      /has the characters "zyxw.*", the input "abcd/],
-    ['a model of other characters', 'abc.json',
-      /abc\.json has the characters "abc", the input "abcdefghijklmnopqrstuvwxyz"$/],
-    ['a model with a size of 0', 'no_size.json', /^--load .*no_size\.json: its sizes: --n_head must be a positive /],
-    ['a model with a size that is text', 'text_size.json',
-      /text_size\.json: its sizes: --n_embd must be .*, not 'sixteen'/],
-    ['a matrix with a row missing', 'short.json', /^--load .*short\.json: "wte" should be 27 x 16 numbers$/],
-    ['a matrix of the wrong shape', 'moved.json', /"wte" should be 27 x 16 numbers/],
-    ['sizes far larger than the matrices', 'huge.json', /^these sizes need \d+ GB, and the heap/],
-    ['a weight that is not a number', 'text.json', /"wpe" should be 16 x 16 numbers/],
-    ['a matrix under another name', 'renamed.json', /"lm_head" should be 27 x 16 numbers/],
-    ['a matrix too many', 'extra.json', /"layer1" is not in the model$/],
+  const bad: [string, string[], RegExp][] = [
+    ['a missing file', ['missing.json'], /^--load .*missing\.json: ENOENT: no such file/],
+    ['a folder', [''], /^--load .*: EISDIR/],
+    ['a file that is not JSON', ['weights.txt'], /^--load .*weights\.txt: .*is not valid JSON/],
+    ['JSON that is not a model', ['other.json'], /^--load .*other\.json: not a model that microgpt\.ts saved$/],
+    ['a model of another version', ['old.json'], /old\.json: its version is not what --save writes/],
+    ['a model without its characters', ['no_chars.json'], /no_chars\.json: its uchars is not what --save writes/],
+    ['a model whose characters are out of order', ['unordered.json'], /unordered\.json: its uchars is not/],
+    ['a model trained on with an input of other characters', ['abc.json', '--num_steps', '1'],
+      /abc\.json has no "defghijklmnopqrstuvwxyz"$/],
+    ['a model with a size of 0', ['no_size.json'], /^--load .*no_size\.json: n_head must be a count, 1 or more/],
+    ['a model with a size that is text', ['text_size.json'],
+      /text_size\.json: n_embd must be a count, 1 or more, not 'sixteen'$/],
+    ['a model with a seed that is not an integer', ['bad_seed.json'], /bad_seed\.json: seed must be an integer/],
+    ['a model without a count of documents', ['no_docs.json'], /no_docs\.json: num_docs must be a count .*"many"/],
+    ['a matrix with a row missing', ['short.json'], /^--load .*short\.json: its state_dict is not what --save /],
+    ['a matrix of the wrong shape', ['moved.json'], /moved\.json: its state_dict is not what --save writes/],
+    ['sizes far larger than the matrices', ['huge.json'], /^these sizes need \d+ GB, and the heap/],
+    ['a weight that is not a number', ['text.json'], /text\.json: its weights must be finite numbers$/],
+    ['a weight too large to be finite', ['infinite.json'], /infinite\.json: its weights must be finite numbers$/],
+    ['a matrix under another name', ['renamed.json'], /renamed\.json: its state_dict is not what --save/],
+    ['a matrix too many', ['extra.json'], /extra\.json: its state_dict is not what --save writes/],
   ]
   file('weights.txt', 'weights: 1, 2, 3\n')
   file('other.json', '{"wte": []}')
-  for (const [name, path, message] of bad) {
+  for (const [name, [path, ...flags], message] of bad) {
     it(`--load refuses ${name}`, async () => {
       await made
-      assert.throws(() => settle(['--load', at(path)]), { message })
+      assert.throws(() => settle(['--load', at(path), ...flags]), { message })
     })
   }
   it('--load refuses a size flag that contradicts the model', async () => {
