@@ -494,6 +494,17 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
       assert.match(screen, /loss \d\.\d{4}\rstep {4}2 \/ {4}3 \| loss \d\.\d{4}\rstep {4}3 /)
       assert.match(screen, /\nsample {2}1: [^\n]*\nloss \d\.\d\d [▁▂▃▄▅▆▇█]{3} \d\.\d\d .*\ntrained 3 /)
     })
+  it('names each default again in sections 1 to 3, where microgpt.py sets it, within the layout\'s budget', () => {
+    const source = readFileSync(MICROGPT, 'utf8'), all = lines(source)
+    const algorithm = source.slice(source.indexOf('// ---- 1)'), source.indexOf('// ---- appendix A'))
+    const d = defaults
+    for (const text of [`random.seed(${d.seed})`, `${d.n_layer}, ${d.n_embd}, ${d.block_size} and ${d.n_head} in microgpt.py`,
+      `learning_rate ${d.learning_rate}`, `num_steps ${d.num_steps}`, `num_samples ${d.num_samples}`,
+      `// ${d.temperature}: under 1`]) assert.ok(algorithm.includes(text), text)
+    assert.ok(all.findIndex(l => l.startsWith('// ---- 1)')) <= 15) // the header and imports: 15 lines at most
+    assert.ok(lines(algorithm).length - 1 <= 255) // sections 1 to 3
+    assert.deepEqual(all.filter(l => l.length > 100), [])
+  })
   it('importing the file trains nothing', async () => {
     const code = `const m = await import(${JSON.stringify(MICROGPT)}); console.log(Object.keys(m).sort().join(' '))`
     const r = await run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
