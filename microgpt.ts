@@ -337,7 +337,9 @@ export class Random {
   shuffle<T>(x: T[]): void { // Fisher-Yates, from the end
     for (let i = x.length - 1; i > 0; i--) {
       const j = this.randbelow(i + 1)
-      ;[x[i], x[j]] = [x[j], x[i]]
+      const x_i = x[i] // x[i], x[j] = x[j], x[i]
+      x[i] = x[j]
+      x[j] = x_i
     }
   }
   choices(weights: number[]): number { // choices(range(len(weights)), weights)[0]
