@@ -2,7 +2,7 @@
  * microgpt.ts: Karpathy's microgpt.py in TypeScript, to read beside it. A GPT learns by guessing
  * each next token and nudging every weight to be less surprised; all of that is here, from the
  * autograd up, and bigger models add only speed and scale.
- *   node microgpt.ts [--name value ...]   (or npx tsx, bun, or deno run --allow-read)
+ *   node microgpt.ts [--name value ...]   (or npx tsx, bun, deno run --allow-read --allow-write)
  * - One file of erasable TypeScript that imports only node: built-ins, and a twin of microgpt.py
  *   (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit and name.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
@@ -36,8 +36,8 @@ export class Value {
   b: Value | null           // the second child, if any
   db: number                // d(this)/d(b)
   terms: Vec | null         // or, for a sum, all its children, each with a local gradient of 1
-  visited = 0               // backward()'s: the last pass that reached this node
-  next: Value | null = null // and the node after this one in that pass's order
+  visited = 0               // build_topo's visited set, as a stamp: the last pass here
+  next: Value | null = null // the node after this one in reversed(topo)
   static passes = 0         // how many backward() passes there have been
 
   constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0,
@@ -69,10 +69,10 @@ export class Value {
     return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
   }
 
-  /** Adds d(this)/d(node) to the .grad of every node below this one; grads start at 0. */
+  /** Adds d(this)/d(node) to the .grad of every node below; grads must start at 0. */
   backward(): void {
     const order = build_topo(this, ++Value.passes, null) // 1. the order: reversed(topo)
-    this.grad = 1 // 2. the chain rule, down the order: each node's grad is whole when it passes
+    this.grad = 1 // 2. the chain rule, down the order: each node's grad is complete at its turn
     for (let v = order; v !== null; v = v.next) {
       if (v.terms) for (const t of v.terms) t.grad += v.grad
       if (v.a) v.a.grad += v.da * v.grad
@@ -81,8 +81,8 @@ export class Value {
   }
 }
 
-// Python's build_topo, with a stamp per pass for its visited set (2x faster), checked before each
-// call (1.15x); topo is a list through .next, each node put in front: reversed(topo), no leaves.
+// Python's build_topo, returning reversed(topo) linked through .next: each node goes in front of
+// those found before it, and leaves stay out. visited: a stamp (2x), checked before a call (1.15x).
 function build_topo(v: Value, pass: number, order: Value | null): Value | null {
   v.visited = pass
   if (v.terms) for (const t of v.terms) if (t.visited !== pass) order = build_topo(t, pass, order)
@@ -114,7 +114,7 @@ export function rmsnorm(x: Vec): Vec {
   return x.map(xi => xi.mul(scale))
 }
 
-/** A GPT's weights, by name (state_dict) and in one list (params), and its forward pass, gpt. */
+/** A GPT's weights, by name (state_dict) and in one list (params), a kv_cache maker, and gpt. */
 export function create_model(vocab_size: number,
   sizes: { n_layer: number, n_embd: number, block_size: number, n_head: number },
   random: { gauss: (mu: number, sigma: number) => number }) { // draws the starting weights
@@ -190,7 +190,7 @@ export function create_model(vocab_size: number,
 export function main(config: Config, docs: string[], saved: Saved | null = null): number[] {
   const { block_size, num_steps, temperature, num_samples, prefix } = config
   const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
-  random.shuffle(docs) // docs: the input's lines, which microgpt.py reads from its input.txt
+  random.shuffle(docs) // the input's lines (microgpt.py's input.txt); for --load alone, blanks
   print(`num docs: ${docs.length}`)
 
   // The tokenizer: a token per character, plus BOS, which opens and closes every document
@@ -200,7 +200,7 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  if (saved) params.forEach((p, i) => { p.data = saved.weights[i] }) // --load: its weights
+  if (saved) params.forEach((p, i) => { p.data = saved.weights[i] }) // --load, over the draws
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
@@ -343,9 +343,8 @@ export class Random {
     }
   }
   choices(weights: number[]): number { // choices(range(len(weights)), weights)[0]
-    const cum_weights: number[] = []
-    for (const w of weights) cum_weights.push((cum_weights.at(-1) ?? 0) + w)
-    const total = cum_weights.at(-1) ?? 0
+    let total = 0
+    const cum_weights = weights.map(w => (total += w)) // the running sums, in order
     if (!(total > 0 && total < Infinity)) throw new Error(`cannot sample: weights sum to ${total}`)
     const x = this.random() * total
     return cum_weights.findIndex((cum, i) => cum > x || i === weights.length - 1) // bisect
@@ -378,8 +377,8 @@ export function fixed(x: number, digits: number): string {
   return up_to_odd ? text.slice(0, -1) + (Number(text.at(-1)) - 1) : text
 }
 
-/** Every setting: its default, as microgpt.py sets it, and what it does, for --help. Each is
- * also a flag: --n_embd 32 or --n_embd=32. */
+/** Every setting: its default (microgpt.py's value where it has one) and what it does, for
+ * --help. Each is also a flag: --n_embd 32 or --n_embd=32. */
 export const settings = {
   input: set('names.txt', 'the dataset, one document a line; by default the one beside this file'),
   seed: set(42n, 'random.seed: any integer, of any length; the same seed, the same run'),
@@ -408,15 +407,14 @@ const help_text = () => [USAGE, ...Object.entries(settings).map(([k, { value, wh
 /** A flag's text, read as the kind of its default: text, an integer, a count, or a number. */
 function read_flag(k: keyof Config, text: string, flag = `--${k}`): Config[keyof Config] {
   const value = defaults[k]
-  const count = Number.isInteger(value) // whole: n_layer, num_steps and num_samples may be 0
-  const least = ['n_embd', 'block_size', 'n_head'].includes(k) ? 1 : 0
-  const number = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
+  const num = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
+  const least = ['n_embd', 'block_size', 'n_head'].includes(k) ? 1 : 0 // sizes; counts may be 0
   if (typeof value === 'string') return text
   if (typeof value === 'bigint' && /^[+-]?\d+$/.test(text)) return BigInt(text)
-  const fits = count ? Number.isSafeInteger(number) && number >= least : Number.isFinite(number)
-  if (typeof value === 'number' && fits) return number
+  if (typeof value === 'number' && !Number.isInteger(value) && Number.isFinite(num)) return num
+  if (Number.isInteger(value) && Number.isSafeInteger(num) && num >= least) return num
   const kind = typeof value === 'bigint' ? 'an integer'
-    : count ? `a count, ${least} or more` : 'a number'
+    : Number.isInteger(value) ? `a count, ${least} or more` : 'a number'
   throw new Error(`${flag} must be ${kind}, not '${text}'`)
 }
 
@@ -430,7 +428,7 @@ export function parse_flags(args: string[]): Partial<Config> & { help?: boolean 
 }
 
 /** The run's settings (the defaults, then a --load model's, then the flags), the input's
- * documents, and the model to load: all checked before anything is built or printed. */
+ * documents, and the model to load: all checked before anything is printed or trained. */
 export function configure(given: Partial<Config>) {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
   const file = given.load ? read_model(given.load) : null
@@ -445,7 +443,7 @@ export function configure(given: Partial<Config>) {
   const docs = train ? read_docs(read_file('--input', config.input)) : file!.docs
   if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
   const uchars = unique_chars(file ? file.uchars : docs)
-  const text = file && train ? prefix + docs.join('') : prefix // a loaded model trains on them too
+  const text = file && train ? prefix + docs.join('') : prefix // a model trains on known ones
   const unknown = unique_chars([text]).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)
@@ -457,7 +455,7 @@ export function configure(given: Partial<Config>) {
   const need = 150 * (weights + T * (weights + 2 * T * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
   if (need > heap) throw new Error(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
-  const { state_dict, params } = create_model(V, config, { gauss: () => 0 }) // or it refuses
+  const { state_dict, params } = create_model(V, config, { gauss: () => 0 }) // it checks sizes
   if (file) file.check(state_dict, params, uchars)
   const folder = save && existsSync(save) && statSync(save).isDirectory()
   if (folder) throw new Error(`--save ${save}: that is a folder`)
