@@ -267,7 +267,7 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
   return loss_history
 }
 
-// ---- appendix A: Python's random, bit for bit, and its str.strip() ---------------------------
+// ---- appendix A: Python's random, bit for bit, its str.strip() and its math.log -------------
 // microgpt.py shuffles, initializes and samples with Python's random module: this is the same
 // Mersenne Twister, seeded and drawn as CPython's _randommodule.c and random.py do. Every draw is
 // bit for bit; gauss() then goes through Math.log, cos and sin, which on a few inputs differ from
