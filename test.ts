@@ -675,6 +675,11 @@ describe('keeping a model: --save, --load and --prefix', () => {
       assert.throws(() => settle(['--load', at(path), ...flags]), { message })
     })
   }
+  it('--load with steps trains on an input whose characters the model knows, even only some of them', async () => {
+    await made
+    const { config, docs, saved } = settle(['--load', model, '--num_steps', '1', '--input', at('abc.txt')])
+    assert.deepEqual([config.num_steps, docs.length, saved?.uchars.length], [1, 2, 26])
+  })
   it('--load refuses a size flag that contradicts the model', async () => {
     await runs.trained
     const message = /^--n_embd contradicts .*kept\.json: it has 16$/
