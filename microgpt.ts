@@ -89,7 +89,7 @@ function build_topo(v: Value, pass: number, order: Value | null): Value | null {
   if (v.a && v.a.visited !== pass) order = build_topo(v.a, pass, order)
   if (v.b && v.b.visited !== pass) order = build_topo(v.b, pass, order)
   if (v.a || v.terms) v.next = order // a leaf has nothing to pass on, so it stays out
-  return v.a || v.terms ? v : order
+  return (v.a || v.terms) ? v : order
 }
 
 // ---- 2) the GPT model: GPT-2, with RMSNorm for LayerNorm, no biases, and ReLU for GeLU ------
