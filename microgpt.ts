@@ -443,7 +443,7 @@ export function configure(given: Partial<Config>) {
   const docs = train ? read_docs(read_file('--input', config.input)) : file!.docs
   if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
   const uchars = unique_chars(file ? file.uchars : docs)
-  const text = file && train ? prefix + docs.join('') : prefix // a model trains on known ones
+  const text = file && train ? prefix + docs.join('') : prefix // the model must know them all
   const unknown = unique_chars([text]).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)

@@ -150,7 +150,7 @@ describe('random: Python\'s generator, draw for draw', () => {
     assert.throws(() => new Random(1n).choices([0, 0]), /cannot sample/)
     assert.throws(() => new Random(1n).choices([NaN, 1]), /cannot sample/)
     // python3 -c "import random; random.choices([0, 1], weights=[1e308, 1e308])" raises ValueError: Total of weights
-    // must be finite
+    // must be finite, and so does weights=[float('inf'), 1]
     assert.throws(() => new Random(1n).choices([1e308, 1e308]), /cannot sample: weights sum to Infinity/)
     assert.throws(() => new Random(1n).choices([Infinity, 1]), /cannot sample/)
   })
