@@ -384,7 +384,8 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
   const tiny = file('tiny.txt', 'a\n')
   const parts: [string, string[]][] = [
     ['the weights of wpe, block_size rows', ['--block_size', '10000000']],
-    ['the weights of wte and lm_head, V rows each', ['--input', cjk, '--n_layer', '0', '--n_embd', '256', '--n_head', '1']],
+    ['the weights of wte and lm_head, V rows each',
+      ['--input', cjk, '--n_layer', '0', '--n_embd', '256', '--n_head', '1']],
     ['the weights of the layers, 12 n_embd rows each', ['--input', tiny, '--n_layer', '20000']],
     ['the step graph, a Value per weight at each of T positions', ['--n_layer', '5000']],
     ['attention, 2 T Values per dimension a layer at each position',
@@ -498,7 +499,8 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
     const source = readFileSync(MICROGPT, 'utf8'), all = lines(source)
     const algorithm = source.slice(source.indexOf('// ---- 1)'), source.indexOf('// ---- appendix A'))
     const d = defaults
-    for (const text of [`random.seed(${d.seed})`, `${d.n_layer}, ${d.n_embd}, ${d.block_size} and ${d.n_head} in microgpt.py`,
+    const sizes = `${d.n_layer}, ${d.n_embd}, ${d.block_size} and ${d.n_head} in microgpt.py`
+    for (const text of [`random.seed(${d.seed})`, sizes,
       `learning_rate ${d.learning_rate}`, `num_steps ${d.num_steps}`, `num_samples ${d.num_samples}`,
       `// ${d.temperature}: under 1`]) assert.ok(algorithm.includes(text), text)
     assert.ok(all.findIndex(l => l.startsWith('// ---- 1)')) <= 15) // the header and imports: 15 lines at most
