@@ -23,55 +23,56 @@ export const unique_chars = (docs: string[]): string[] =>
   [...new Set(docs.join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
 
 // Autograd: each op records its children and its local gradients, d(op)/d(child)
-type Num = Value | number // an operand; a plain number becomes a constant leaf, as in Python
-export type Vec = Value[] // a vector
-export type Mat = Vec[]   // a matrix, [nout][nin]: a row per output
 /** A scalar that remembers how it was made, so that backward() can apply the chain rule. */
 export class Value {
-  data: number              // the number, from the forward pass
-  grad = 0                  // d(loss)/d(this), from the backward pass
+  data: number                  // the number, from the forward pass
+  grad = 0                      // d(loss)/d(this), from the backward pass
   // Python's _children and _local_grads, in fixed fields rather than tuples (2x faster):
-  a: Value | null           // the first child, if any
-  da: number                // d(this)/d(a), its local gradient
-  b: Value | null           // the second child, if any
-  db: number                // d(this)/d(b)
-  terms: Vec | null         // or, for a sum, all its children, each with a local gradient of 1
-  visited = 0               // build_topo's visited set, as a stamp: the last pass here
-  next: Value | null = null // the node after this one in reversed(topo)
-  static passes = 0         // how many backward() passes there have been
+  a: Value | null               // the first child, if any
+  da: number                    // d(this)/d(a), its local gradient
+  b: Value | null               // the second child, if any
+  db: number                    // d(this)/d(b)
+  terms: Value[] | null = null  // or, for a sum, all its children, each with a local gradient of 1
+  visited = 0                   // build_topo's visited set, as a stamp: the last pass here
+  next: Value | null = null     // the node after this one in reversed(topo)
+  static passes = 0             // how many backward() passes there have been
 
-  constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0,
-    terms: Vec | null = null) {
+  constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0) {
     this.data = data
     this.a = a
     this.da = da
     this.b = b
     this.db = db
-    this.terms = terms
   }
 
-  add(other: Num): Value { // __add__ and __radd__: this + other
+  add(other: Value | number): Value { // __add__ and __radd__: this + other
     other = typeof other === 'number' ? new Value(other) : other
     return new Value(this.data + other.data, this, 1, other, 1)
   }
-  mul(other: Num): Value { // __mul__ and __rmul__: this * other
+  mul(other: Value | number): Value { // __mul__ and __rmul__: this * other
     other = typeof other === 'number' ? new Value(other) : other
     return new Value(this.data * other.data, this, other.data, other, this.data)
   }
   pow(k: number) { return new Value(this.data ** k, this, k * this.data ** (k - 1)) } // __pow__
-  log() { return new Value(math_log(this.data), this, 1 / this.data) } // math_log: appendix A
+  log() { // Python's math.log refuses 0 and below, and microgpt.py stops there: so does this
+    if (this.data <= 0) throw new Error(`math domain error: log(${this.data}), as in Python`)
+    return new Value(Math.log(this.data), this, 1 / this.data)
+  }
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
-  neg() { return this.mul(-1) } // __neg__: -this
-  sub(other: Num) { return this.add(typeof other === 'number' ? -other : other.neg()) } // __sub__
-  div(other: Num) { return this.mul(typeof other === 'number' ? other ** -1 : other.pow(-1)) }
-  static sum(terms: Vec) { // Python's sum(terms), as one node, not n additions (2x faster)
-    return new Value(terms.reduce((total, t) => total + t.data, 0), null, 0, null, 0, terms)
+  // Python's __neg__, __sub__ and __truediv__: -this, this - other and this / other
+  neg() { return this.mul(-1) }
+  sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
+  div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
+  static sum(terms: Value[]) { // Python's sum(terms), as one node, not n additions (2x faster)
+    const total = new Value(terms.reduce((total, t) => total + t.data, 0))
+    total.terms = [...terms] // a copy: as with Python's sum(), a later push changes nothing
+    return total
   }
 
   /** Adds d(this)/d(node) to the .grad of every node below; grads must start at 0. */
   backward(): void {
-    const order = build_topo(this, ++Value.passes, null) // 1. the order: reversed(topo)
+    const order = this.build_topo(++Value.passes, null) // 1. the order: reversed(topo)
     this.grad = 1 // 2. the chain rule, down the order: each node's grad is complete at its turn
     for (let v = order; v !== null; v = v.next) {
       if (v.terms) for (const t of v.terms) t.grad += v.grad
@@ -79,20 +80,23 @@ export class Value {
       if (v.b) v.b.grad += v.db * v.grad
     }
   }
-}
 
-// Python's build_topo, returning reversed(topo) linked through .next: each node goes in front of
-// those found before it, and leaves stay out. visited: a stamp (2x), checked before a call (1.15x).
-function build_topo(v: Value, pass: number, order: Value | null): Value | null {
-  v.visited = pass
-  if (v.terms) for (const t of v.terms) if (t.visited !== pass) order = build_topo(t, pass, order)
-  if (v.a && v.a.visited !== pass) order = build_topo(v.a, pass, order)
-  if (v.b && v.b.visited !== pass) order = build_topo(v.b, pass, order)
-  if (v.a || v.terms) v.next = order // a leaf has nothing to pass on, so it stays out
-  return (v.a || v.terms) ? v : order
+  // Python's build_topo, returning reversed(topo) linked through .next: each node goes in front
+  // of those found before it, and leaves stay out. visited: a stamp (2x), checked before a call.
+  private build_topo(pass: number, order: Value | null): Value | null {
+    const { a, b, terms } = this
+    this.visited = pass
+    if (terms) for (const t of terms) if (t.visited !== pass) order = t.build_topo(pass, order)
+    if (a && a.visited !== pass) order = a.build_topo(pass, order)
+    if (b && b.visited !== pass) order = b.build_topo(pass, order)
+    if (a || terms) this.next = order // a leaf has nothing to pass on, so it stays out
+    return (a || terms) ? this : order
+  }
 }
 
 // ---- 2) the GPT model: GPT-2, with RMSNorm for LayerNorm, no biases, and ReLU for GeLU ------
+export type Vec = Value[] // a vector
+export type Mat = Vec[]   // a matrix, [nout][nin]: a row per output
 /** The sum of a[i] * b[i]. */
 export const dot = (a: Vec, b: Vec): Value => Value.sum(a.map((ai, i) => ai.mul(b[i])))
 
@@ -119,7 +123,6 @@ export function create_model(vocab_size: number,
   sizes: { n_layer: number, n_embd: number, block_size: number, n_head: number },
   random: { gauss: (mu: number, sigma: number) => number }) { // draws the starting weights
   const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
-  if (n_embd % n_head !== 0) throw new Error(`n_head ${n_head} must divide n_embd ${n_embd}`)
   const head_dim = n_embd / n_head // each head's slice of the embedding
   const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
     Array.from({ length: nout }, () => Array.from({ length: nin }, () =>
@@ -179,8 +182,7 @@ export function create_model(vocab_size: number,
       x = x.map((a, i) => a.add(x_residual[i]))
     }
 
-    const logits = linear(x, state_dict.lm_head)
-    return logits
+    return linear(x, state_dict.lm_head) // the logits
   }
   return { state_dict, params, kv_cache, gpt }
 }
@@ -233,15 +235,14 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
 
     // Adam: move each weight against its gradient, at a rate that decays linearly to 0
     const lr_t = learning_rate * (1 - step / num_steps)
-    for (let i = 0; i < params.length; i++) { // enumerate(params), without an iterator (1.6x)
-      const p = params[i]
+    params.forEach((p, i) => { // enumerate(params)
       m[i] = beta1 * m[i] + (1 - beta1) * p.grad
       v[i] = beta2 * v[i] + (1 - beta2) * p.grad ** 2
       const m_hat = m[i] / (1 - beta1 ** (step + 1))
       const v_hat = v[i] / (1 - beta2 ** (step + 1))
       p.data -= lr_t * m_hat / (v_hat ** 0.5 + eps_adam)
       p.grad = 0
-    }
+    })
 
     print(`step ${pad(step + 1, 4)} / ${pad(num_steps, 4)} | loss ${fixed(loss.data, 4)}`, '\r')
     loss_history.push(loss.data)
@@ -267,7 +268,7 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
   return loss_history
 }
 
-// ---- appendix A: Python's random, bit for bit, its str.strip() and its math.log -------------
+// ---- appendix A: Python's random, bit for bit, its str.strip(), print and format ------------
 // microgpt.py shuffles, initializes and samples with Python's random module: this is the same
 // Mersenne Twister, seeded and drawn as CPython's _randommodule.c and random.py do. Every draw is
 // bit for bit; gauss() then goes through Math.log, cos and sin, which on a few inputs differ from
@@ -357,13 +358,6 @@ export class Random {
 const SPACE = String.raw`[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]`
 const STRIP = new RegExp(`^${SPACE}+|${SPACE}+$`, 'g')
 
-/** Python's math.log, which refuses 0 and below: microgpt.py stops there, and so does this. */
-function math_log(x: number): number {
-  if (x <= 0) throw new Error(`math domain error: log(${x}), as in Python`)
-  return Math.log(x)
-}
-
-// ---- appendix B: the command line ------------------------------------------------------------
 /** Python's print(line, end=end); piped, a '\r' becomes '\n', so each step keeps its own line. */
 const print = (line: string, end = '\n') =>
   process.stdout.write(line + (end === '\r' && !process.stdout.isTTY ? '\n' : end))
@@ -377,54 +371,62 @@ export function fixed(x: number, digits: number): string {
   return up_to_odd ? text.slice(0, -1) + (Number(text.at(-1)) - 1) : text
 }
 
-/** Every setting: its default (microgpt.py's value where it has one) and what it does, for
- * --help. Each is also a flag: --n_embd 32 or --n_embd=32. */
+// ---- appendix B: the command line ------------------------------------------------------------
+/** Every setting: its kind, its default (microgpt.py's, where it has one) and what it does.
+ * Each is a flag, --n_embd 32 or --n_embd=32, read as its kind, whatever the default. */
 export const settings = {
-  input: set('names.txt', 'the dataset, one document a line; by default the one beside this file'),
-  seed: set(42n, 'random.seed: any integer, of any length; the same seed, the same run'),
-  n_layer: set(1, 'depth: how many transformer blocks'),
-  n_embd: set(16, 'width: the size of every embedding; a multiple of n_head'),
-  block_size: set(16, 'the longest context in tokens (the longest name has 15 letters)'),
-  n_head: set(4, 'attention heads, each attending with n_embd / n_head dimensions'),
-  learning_rate: set(0.01, "Adam's step size at step 0; it decays linearly to 0"),
-  num_steps: set(1000, 'training steps, one document each; with 0, it only samples'),
-  temperature: set(0.5, 'above 0: low is safe and repetitive, high is inventive'),
-  num_samples: set(20, 'how many names to invent after training'),
-  prefix: set('', 'the text that every sample starts with'),
-  save: set('', 'after training, write the model to this JSON file'),
-  load: set('', "a model that --save wrote, to sample as that run did: it needs no input, trains "
-    + "0 steps and takes the file's seed, unless --num_steps or --seed say otherwise"),
+  input: set('text', 'names.txt', 'the dataset, one document a line; by default, the one here'),
+  seed: set('integer', 42n, 'random.seed: any integer, of any length; the same seed, the same run'),
+  n_layer: set('count', 1, 'depth: how many transformer blocks'),
+  n_embd: set('size', 16, 'width: the size of every embedding; a multiple of n_head'),
+  block_size: set('size', 16, 'the longest context in tokens (the longest name has 15 letters)'),
+  n_head: set('size', 4, 'attention heads, each attending with n_embd / n_head dimensions'),
+  learning_rate: set('number', 0.01, "Adam's step size at step 0; it decays linearly to 0"),
+  num_steps: set('count', 1000, 'training steps, one document each; with 0, it only samples'),
+  temperature: set('number', 0.5, 'above 0: low is safe and repetitive, high is inventive'),
+  num_samples: set('count', 20, 'how many names to invent after training'),
+  prefix: set('text', '', 'the text that every sample starts with'),
+  save: set('text', '', 'after training, write the model to this JSON file'),
+  load: set('text', '', 'a model that --save wrote, to sample as that run did, with no input'),
 }
-function set<T>(value: T, what: string) { return { value, what } } // a setting: T is its kind
+const KINDS = { text: 'text', integer: 'an integer', count: 'a count, 0 or more',
+  size: 'a size, 1 or more', number: 'a number' } // what each kind of flag must be
+function set<T>(kind: keyof typeof KINDS, value: T, what: string) { return { kind, value, what } }
 export type Config = { [k in keyof typeof settings]: (typeof settings)[k]['value'] }
 /** Each setting's default: { input: 'names.txt', seed: 42n, ... }. */
 export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s]) =>
   [k, s.value])) as Config
 const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
-const help_text = () => [USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
-  `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
-/** A flag's text, read as the kind of its default: text, an integer, a count, or a number. */
+/** A flag's text, read as its setting's kind. A count or a size may be written 1e3 or 16.0. */
 function read_flag(k: keyof Config, text: string, flag = `--${k}`): Config[keyof Config] {
-  const value = defaults[k]
+  const kind = settings[k].kind
   const num = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
-  const least = ['n_embd', 'block_size', 'n_head'].includes(k) ? 1 : 0 // sizes; counts may be 0
-  if (typeof value === 'string') return text
-  if (typeof value === 'bigint' && /^[+-]?\d+$/.test(text)) return BigInt(text)
-  if (typeof value === 'number' && !Number.isInteger(value) && Number.isFinite(num)) return num
-  if (Number.isInteger(value) && Number.isSafeInteger(num) && num >= least) return num
-  const kind = typeof value === 'bigint' ? 'an integer'
-    : Number.isInteger(value) ? `a count, ${least} or more` : 'a number'
-  throw new Error(`${flag} must be ${kind}, not '${text}'`)
+  const fits = { text: true, integer: /^[+-]?\d+$/.test(text), number: Number.isFinite(num),
+    count: Number.isSafeInteger(num) && num >= 0, size: Number.isSafeInteger(num) && num >= 1 }
+  if (!fits[kind]) throw new Error(`${flag} must be ${KINDS[kind]}, not '${text}'`)
+  return kind === 'text' ? text : kind === 'integer' ? BigInt(text) : num
 }
 
 /** The flags given, each read: ['--n_embd', '32'] gives { n_embd: 32 }. */
 export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
-  const options = Object.fromEntries(Object.keys(defaults).map(k => [k, { type: 'string' }]))
+  const options = Object.fromEntries(Object.keys(settings).map(k => [k, { type: 'string' }]))
   const help = { type: 'boolean', short: 'h' } // --help and -h take no value; the rest take one
+  const typo = args.map(arg => /^--([^=]+)/.exec(arg)?.[1]).find(k => k && !(k in options))
+  if (typo && typo !== 'help') throw new Error(`unknown flag --${typo}${nearest(typo)}`)
   const flags = parseArgs({ args, options: { ...options, help } as ParseArgsConfig['options'] })
   return Object.fromEntries(Object.entries(flags.values).map(([k, text]) =>
     [k, typeof text === 'string' ? read_flag(k as keyof Config, text) : text]))
+}
+
+// The flag a typo meant: within n edits (a letter added, dropped or changed), '-' read as '_'
+function nearest(typo: string, name = typo.replaceAll('-', '_')): string {
+  const within = (a: string, b: string, n: number): boolean => a && b && a[0] === b[0] // skip it
+    ? within(a.slice(1), b.slice(1), n) : a === b || (n > 0 && (within(a.slice(1), b, n - 1)
+      || within(a, b.slice(1), n - 1) || within(a.slice(1), b.slice(1), n - 1)))
+  const near = (n: number) => Object.keys(settings).find(k => within(name, k, n))
+  const flag = typo.length < 20 && (near(1) ?? near(2)) // none is near a longer typo
+  return flag ? `; did you mean --${flag}?` : ''
 }
 
 /** The run's settings (the defaults, then a --load model's, then the flags), the input's
@@ -433,18 +435,18 @@ export function configure(given: Partial<Config>) {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
   const file = given.load ? read_model(given.load) : null
   const config: Config = { ...defaults, input, ...file?.settings, ...given }
-  const { n_layer, n_embd, block_size, temperature, prefix, save, load } = config
+  const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
   const clash = file && SIZES.find(k => config[k] !== file.settings[k])
   if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${file?.settings[clash]}`)
-  // Refused: a temperature of 0, which microgpt.py cannot run, and a negative one, which it runs
-  // only by accident, with the odds turned around
+  // microgpt.py cannot run a temperature of 0, and runs one below 0 only by accident
   if (!(temperature > 0)) throw new Error(`temperature must be above 0, not ${temperature}`)
+  if (n_embd % n_head) throw new Error(`n_head ${n_head} must divide n_embd ${n_embd}`)
   const train = !file || config.num_steps > 0 // --load alone reads no input
-  const docs = train ? read_docs(read_file('--input', config.input)) : file!.docs
+  const docs = train ? read_docs(read_file('--input', config.input)) : file!.blanks
   if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
   const uchars = unique_chars(file ? file.uchars : docs)
-  const text = file && train ? prefix + docs.join('') : prefix // the model must know them all
-  const unknown = unique_chars([text]).filter(ch => !uchars.includes(ch)).join('')
+  const read = file && train ? [prefix, ...docs] : [prefix] // the model must know every character
+  const unknown = unique_chars(read).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)
   // The weights, and one step's graph over T positions, must fit in the heap, at about 150 bytes
@@ -455,64 +457,54 @@ export function configure(given: Partial<Config>) {
   const need = 150 * (weights + T * (weights + 2 * T * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
   if (need > heap) throw new Error(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
-  const { state_dict, params } = create_model(V, config, { gauss: () => 0 }) // it checks sizes
-  if (file) file.check(state_dict, params, uchars)
-  const folder = save && existsSync(save) && statSync(save).isDirectory()
-  if (folder) throw new Error(`--save ${save}: that is a folder`)
-  const onto_input = save && train && existsSync(save) &&
-    realpathSync(save) === realpathSync(config.input)
-  if (onto_input) throw new Error(`--save ${save}: that is the input`)
+  const from_file = file?.weights.values() // --load: the model, made with the file's weights
+  const { state_dict } = create_model(V, config, { gauss: () => from_file?.next().value ?? 0 })
+  file?.compare(uchars, state_dict) // must be the file that --save writes for it
+  const onto = save && existsSync(save) && (statSync(save).isDirectory() ? 'a folder'
+    : train && realpathSync(save) === realpathSync(config.input) && 'the input')
+  if (onto) throw new Error(`--save ${save}: that is ${onto}`)
   if (save) write_whole(save) // a trial write, before training: the folder must take a file
   return { config, docs, saved: file && { uchars, weights: file.weights } }
 }
 const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 33 ? 1 : 0)} GB`
-
 const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
-const FORMAT = 'microgpt.ts model'
-/** A model to load: its characters, and its weights in params' order. */
-export type Saved = { uchars: string[], weights: number[] }
+export type Saved = { uchars: string[], weights: number[] } // a model to load, weights in order
 
-/** A model file, as --save writes it. Besides the model, it keeps the seed and the number of
- * documents, so that a run that loads it makes the draws that the saving run made before it
- * sampled (training makes none), and so samples the same names. */
-function model_file(config: Config, num_docs: number, uchars: string[],
-  state_dict: Record<string, Mat>) {
+/** A model file, as --save writes it. The seed and the number of documents let a loading run
+ * make the draws that the saving run made before it sampled, and so sample the same names. */
+function model_file(config: Config, num_docs: number, uchars: string[], state_dict: object) {
   const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
-  return { format: FORMAT, version: 2, seed: String(config.seed), num_docs, uchars, ...sizes,
-    state_dict }
+  const seed = String(config.seed)
+  return { format: 'microgpt.ts model', version: 2, seed, num_docs, uchars, ...sizes, state_dict }
 }
 const json = (x: unknown) => JSON.stringify(x, (_, v) => (v instanceof Value ? v.data : v))
 
-/** --load: a model file, its sizes and seed read as the flags are. Then check() puts its
- * weights in a model of its sizes and characters, which must make the same file. */
+/** --load: a model file, its sizes and seed read as the flags are. compare() refuses it unless
+ * --save would write it again from a model of its sizes, made with its weights. */
 function read_model(path: string) {
   const model = read_file('--load', path, JSON.parse)
   const bad = (what: string) => new Error(`--load ${path}: ${what}`)
-  if (model?.format !== FORMAT) throw bad('not a model that microgpt.ts saved')
-  const kept = [...SIZES, 'seed'] as const
-  const setting = (k: typeof kept[number]) =>
-    [k, read_flag(k, String(model[k]), `--load ${path}: ${k}`)]
-  const settings: Partial<Config> = { ...Object.fromEntries(kept.map(setting)), num_steps: 0 }
+  if (model?.format !== 'microgpt.ts model') throw bad('not a model that microgpt.ts saved')
+  const read = (k: keyof Config) => [k, read_flag(k, String(model[k]), `--load ${path}: ${k}`)]
+  const settings: Partial<Config> = Object.fromEntries([...SIZES, 'seed' as const].map(read))
   const { num_docs, uchars } = model
   const counted = Number.isSafeInteger(num_docs) && num_docs > 0 && num_docs < 2 ** 28
   if (!counted) throw bad(`num_docs must be a count of documents, not ${json(num_docs)}`)
-  const docs = Array.from({ length: num_docs }, () => '') // for the shuffle's draws
   const weights = Object.values(Object(model.state_dict)).flat(2) as number[]
-  const check = (state_dict: Record<string, Mat>, params: Vec, chars: string[]) => {
-    params.forEach((p, i) => { p.data = weights[i] })
-    const made: Record<string, unknown> =
-      model_file({ ...defaults, ...settings }, num_docs, chars, state_dict)
+  const compare = (chars: string[], state_dict: object) => {
+    const made: any = model_file({ ...defaults, ...settings }, num_docs, chars, state_dict)
     const differs = Object.keys({ ...made, ...model }).find(k => json(made[k]) !== json(model[k]))
     if (differs) throw bad(`its ${differs} is not what --save writes for its sizes`)
     if (!weights.every(Number.isFinite)) throw bad('its weights must be finite numbers')
   }
-  return { settings, uchars: Array.isArray(uchars) ? uchars : [], docs, weights, check }
+  const blanks: string[] = Array(num_docs).fill('') // documents to shuffle, for the same draws
+  const chars: string[] = Array.isArray(uchars) ? uchars : []
+  return { settings: { ...settings, num_steps: 0 }, uchars: chars, blanks, weights, compare }
 }
 
 /** --save: the model as JSON (a Value as its data), unless training diverged. */
-function save_model(config: Config, docs: string[], uchars: string[],
-  state_dict: Record<string, Mat>): void {
-  const diverged = Object.values(state_dict).flat(2).some(p => !Number.isFinite(p.data))
+function save_model(config: Config, docs: string[], uchars: string[], state_dict: object): void {
+  const diverged = Object.values(state_dict).flat(2).some((p: Value) => !Number.isFinite(p.data))
   if (diverged) throw new Error(`--save ${config.save}: not saved: training diverged`)
   write_whole(config.save, `${json(model_file(config, docs.length, uchars, state_dict))}\n`)
 }
@@ -522,40 +514,40 @@ function save_model(config: Config, docs: string[], uchars: string[],
 function write_whole(path: string, text?: string): void {
   const temporary = `${path}.${process.pid}.tmp`
   try {
-    writeFileSync(temporary, text ?? '')
-    if (text !== undefined) renameSync(temporary, path)
-  } catch (e) {
-    throw new Error(`--save ${path}: ${message(e)}`)
+    naming('--save', path, () => writeFileSync(temporary, text ?? ''))
+    if (text !== undefined) naming('--save', path, () => renameSync(temporary, path))
   } finally {
     if (existsSync(temporary)) rmSync(temporary) // the trial's file, or a failed write's
   }
 }
 
-/** A file's text, or what parse makes of it; an error names the flag and the file. */
-function read_file(flag: string, path: string, parse = (text: string): any => text) {
+/** What f() returns, or its error as one line that names the flag and the file. */
+function naming<T>(flag: string, path: string, f: () => T): T {
   try {
-    return parse(readFileSync(path, 'utf8'))
-  } catch (e) {
-    throw new Error(`${flag} ${path}: ${message(e)}`)
+    return f()
+  } catch (e) { // a TypeError is UTF8's: as Python does, it refuses bytes that are not UTF-8
+    throw new Error(`${flag} ${path}: ${e instanceof TypeError ? 'not UTF-8 text' : message(e)}`)
   }
 }
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) // a BOM stays, as in Python
+/** A file's text, or what parse makes of it; an error names the flag and the file. */
+const read_file = (flag: string, path: string, parse = (text: string): any => text) =>
+  naming(flag, path, () => parse(UTF8.decode(readFileSync(path))))
 const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
   .replace(/^Maximum call stack size exceeded.*/, 'the graph is too deep for backward()')
 
-/** The loss picture for stderr: the mean of each twentieth of the steps, as a bar, with the
- * first and last of those means in numbers. */
+/** The loss picture for stderr: the mean of each twentieth of the steps as a bar, from the lowest
+ * to the highest, with the first and last means in numbers. */
 export function loss_picture(losses: number[]): string {
   const n = Math.min(20, losses.length)
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
   const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / part.length
   const means = Array.from({ length: n }, (_, i) => mean(losses.slice(start(i), start(i + 1))))
-  const finite = means.filter(Number.isFinite) // a NaN mean gets a '?'
-  const [lo, hi] = [Math.min(...finite), Math.max(...finite)]
+  const [lo, hi] = [Math.min, Math.max].map(f => f(...means.filter(Number.isFinite)))
   const height = (m: number) => (hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3)
-  const bar = (m: number) => (Number.isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')
-  const each = n < 20 ? 'each step' : 'each twentieth of the steps'
-  const line = `loss ${fixed(means[0], 2)} ${means.map(bar).join('')} ${fixed(means[n - 1], 2)}`
-  return `${line}   (the mean of ${each}, first to last)`
+  const bars = means.map(m => (Number.isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')).join('')
+  const each = n < 20 ? 'each step' : 'the mean of each twentieth of the steps'
+  return `loss ${fixed(means[0], 2)} ${bars} ${fixed(means[n - 1], 2)}   (${each})`
 }
 
 /** Runs the program: an error is one line on stderr, with the usage if a flag was wrong. */
@@ -564,13 +556,15 @@ function cli(args: string[]): void {
   try {
     const { help, ...given } = parse_flags(args)
     usage = ''
-    if (help) return void print(help_text())
+    const help_lines = Object.entries(settings).map(([k, { value, what }]) =>
+      `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)
+    if (help) return void print([USAGE, ...help_lines].join('\n'))
     const t0 = performance.now()
     const { config, docs, saved } = configure(given)
     const losses = main(config, docs, saved)
-    if (losses.length) process.stderr.write(`${loss_picture(losses)}\n`)
+    const picture = losses.length ? `${loss_picture(losses)}\n` : ''
     const ms = Math.round(performance.now() - t0)
-    process.stderr.write(`trained ${config.num_steps} steps and sampled in ${ms} ms\n`)
+    process.stderr.write(`${picture}trained ${config.num_steps} steps and sampled in ${ms} ms\n`)
   } catch (e) {
     process.stderr.write(`microgpt.ts: ${message(e)}${usage}\n`)
     process.exitCode = 1
