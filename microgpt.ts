@@ -235,14 +235,14 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
 
     // Adam: move each weight against its gradient, at a rate that decays linearly to 0
     const lr_t = learning_rate * (1 - step / num_steps)
-    params.forEach((p, i) => { // enumerate(params)
-      m[i] = beta1 * m[i] + (1 - beta1) * p.grad
-      v[i] = beta2 * v[i] + (1 - beta2) * p.grad ** 2
+    for (let i = 0; i < params.length; i++) { // enumerate(params), by index: forEach is slower
+      m[i] = beta1 * m[i] + (1 - beta1) * params[i].grad
+      v[i] = beta2 * v[i] + (1 - beta2) * params[i].grad ** 2
       const m_hat = m[i] / (1 - beta1 ** (step + 1))
       const v_hat = v[i] / (1 - beta2 ** (step + 1))
-      p.data -= lr_t * m_hat / (v_hat ** 0.5 + eps_adam)
-      p.grad = 0
-    })
+      params[i].data -= lr_t * m_hat / (v_hat ** 0.5 + eps_adam)
+      params[i].grad = 0
+    }
 
     print(`step ${pad(step + 1, 4)} / ${pad(num_steps, 4)} | loss ${fixed(loss.data, 4)}`, '\r')
     loss_history.push(loss.data)

@@ -392,6 +392,38 @@ describe('flags: named after the variables, each of its kind', () => {
   for (const [name, args, message] of bad) {
     it(`refuses ${name}`, () => assert.throws(() => parse_flags(args), { message }))
   }
+  it('names the flag that a typo meant: dashes for underscores, a letter missing, added or changed', () => {
+    const typos: [string, string][] = [['--num-steps', 'num_steps'], ['--nembd', 'n_embd'], ['--n_embed', 'n_embd'],
+      ['--temprature', 'temperature'], ['--learning-rat', 'learning_rate'], ['--sed', 'seed'], ['--n-layers', 'n_layer']]
+    for (const [typo, flag] of typos) {
+      assert.throws(() => parse_flags(['--seed', '1', typo, '8']), { message: `unknown flag ${typo}; did you mean --${flag}?` })
+    }
+    assert.throws(() => parse_flags(['--num-steps=5']), { message: 'unknown flag --num-steps; did you mean --num_steps?' })
+    // nothing near: no guess, and a typo longer than any flag is not searched
+    assert.throws(() => parse_flags(['--verbose']), { message: 'unknown flag --verbose' })
+    assert.throws(() => parse_flags([`--${'x'.repeat(100_000)}`, '1']), { message: /^unknown flag --x+$/ })
+  })
+  it('counts may be written 1e3 or 16.0, as the numbers they are; a learning rate may be 0 or below, as in Python', () => {
+    assert.deepEqual(parse_flags(['--num_steps', '1e3', '--n_embd', '16.0']), { num_steps: 1000, n_embd: 16 })
+    assert.deepEqual(parse_flags(['--learning_rate', '0', '--temperature', '2']), { learning_rate: 0, temperature: 2 })
+    assert.deepEqual(parse_flags(['--learning_rate=-0.01']), { learning_rate: -0.01 }) // gradient ascent, but it runs
+  })
+  it('reads a flag by the kind declared beside its default, whatever the default is edited to', async () => {
+    // A learner's edits: temperature 0.5 becomes 1, and learning_rate 0.01 becomes 1 (numbers that look like counts)
+    const edited = readFileSync(MICROGPT, 'utf8').replace("temperature: set('number', 0.5,", "temperature: set('number', 1,")
+      .replace("learning_rate: set('number', 0.01,", "learning_rate: set('number', 1,")
+    mkdirSync(at('edited'))
+    writeFileSync(at('edited/microgpt.ts'), edited)
+    writeFileSync(at('edited/names.txt'), 'anna\nbob\ncarl\n')
+    const copy = await import(at('edited/microgpt.ts'))
+    assert.deepEqual([copy.defaults.temperature, copy.defaults.learning_rate], [1, 1])
+    assert.deepEqual(copy.parse_flags(['--temperature', '0.8', '--learning_rate', '0.05']),
+      { temperature: 0.8, learning_rate: 0.05 })
+    const r = await run(['--temperature', '0.8', '--learning_rate', '0.05', '--num_steps', '3', '--num_samples', '2'],
+      scratch, [process.execPath, '--import', TSX, at('edited/microgpt.ts')])
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(samples(r.stdout).length, 2)
+  })
   it('a bad flag, from the command line: one line with the usage, exit code 1', async () => {
     refused(await run(['--n_embed', '8']), /unknown flag --n_embed; did you mean --n_embd\? \(usage: .*; --help lists the flags\)/)
   })
@@ -409,6 +441,9 @@ describe('flags: named after the variables, each of its kind', () => {
 
 describe('settings: what microgpt.py cannot run is refused before anything is built', () => {
   const blank = file('blank.txt', '\n  \r\n\t\n'), empty = file('empty.txt', '')
+  const latin1 = at('latin1.txt'), surrogate = at('surrogate.txt')
+  writeFileSync(latin1, Buffer.from('anna\njos\xe9\n', 'latin1'))
+  writeFileSync(surrogate, Buffer.from([0x61, 0x0a, 0xed, 0xa0, 0x80, 0x0a])) // U+D800, which Python's UTF-8 refuses
   const bad: [string, string[], RegExp][] = [
     ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'], /^n_head 4 must divide n_embd 10$/],
     ['a temperature of 0', ['--temperature', '0'], /temperature must be above 0, not 0/],
@@ -418,6 +453,9 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
     ['a save over the input', ['--input', file('mine.txt', 'anna\nbob\n'), '--save', at('mine.txt')],
       /that is the input$/],
     ['an empty file', ['--input', empty], /has no documents/],
+    // python3 microgpt.py on such an input.txt stops with UnicodeDecodeError before it prints anything
+    ['an input that is not UTF-8 (Latin-1)', ['--input', latin1], /^--input .*latin1\.txt: not UTF-8 text$/],
+    ['an input with a UTF-8-encoded surrogate', ['--input', surrogate], /surrogate\.txt: not UTF-8 text$/],
     ['a file of blank lines', ['--input', blank], /has no documents/],
     // Sizes whose weights, or one step's graph, cannot fit in the heap: refused at once, not after minutes
     ['a width that cannot fit in memory', ['--n_embd', '100000'],
@@ -451,6 +489,7 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
   }
   it('a bad input file, from the command line: one line, exit code 1', async () => {
     refused(await run(['--input', at('missing.txt')]), /ENOENT: no such file or directory/)
+    refused(await run(['--input', latin1]), /latin1\.txt: not UTF-8 text\n/)
   })
   it('sizes that cannot fit, from the command line: refused at once', async () => {
     refused(await run(['--n_embd', '100000']), /these sizes need \d+ GB, and the heap/)
@@ -593,6 +632,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
     '--num_samples', '0', '--save', at('small.json')])
   const small_loaded = small.then(() => run(['--load', at('small.json'), '--num_samples', '3']))
   const mar = run(['--seed', '5', '--num_steps', '0', '--num_samples', '6', '--prefix', 'mar'])
+  const seed7 = run(['--seed', '7', '--num_steps', '5', '--num_samples', '6', '--save', at('seed7.json')])
+  const seed7_loaded = seed7.then(() => run(['--load', at('seed7.json'), '--num_samples', '6'], at('elsewhere')))
 
   it('--save writes the format, the seed, the number of documents, the characters, the sizes and every matrix',
     async () => {
@@ -625,6 +666,23 @@ describe('keeping a model: --save, --load and --prefix', () => {
   it('reads every weight back bit for bit: loading and saving again writes the same bytes', async () => {
     assert.equal((await alone).status, 0)
     assert.equal(readFileSync(at('again.json'), 'utf8'), readFileSync(model, 'utf8'))
+  })
+  it('--load alone keeps the seed of the saving run, whatever it was', async () => {
+    const saving = await seed7, loading = await seed7_loaded
+    assert.equal(loading.status, 0, loading.stderr)
+    assert.equal(JSON.parse(readFileSync(at('seed7.json'), 'utf8')).seed, '7')
+    assert.deepEqual(samples(loading.stdout), samples(saving.stdout))
+    assert.notDeepEqual(samples(saving.stdout), samples((await runs.trained).stdout).slice(0, 6))
+  })
+  it('--save refuses weights that went to Infinity, not only NaN', async () => {
+    // main() itself, given weights that are all Infinity and 0 steps: the save must refuse them
+    const code = `const { main, defaults } = await import(${JSON.stringify(MICROGPT)})
+      const weights = Array(5000).fill(Infinity), save = ${JSON.stringify(at('infinite_save.json'))}
+      try { main({ ...defaults, num_steps: 0, num_samples: 0, save }, ['ab'], { uchars: ['a', 'b'], weights }) }
+      catch (e) { console.error(e.message) }`
+    const r = await run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
+    assert.match(r.stderr, /^--save .*infinite_save\.json: not saved: training diverged\n$/)
+    assert.throws(() => statSync(at('infinite_save.json')), /ENOENT/)
   })
   it('--load with --seed draws anew: the same model, other samples', async () => {
     const { status, stdout, stderr } = await reseeded
@@ -704,6 +762,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     broken('no_docs.json', m => ({ ...m, num_docs: 'many' })),
     broken('bad_seed.json', m => ({ ...m, seed: '4.2' })),
     broken('old.json', m => ({ ...m, version: 1 })),
+    broken('many_docs.json', m => ({ ...m, num_docs: 2 ** 28 })), // more blanks to shuffle than fit
     // JSON.parse reads 1e400 as Infinity, which JSON.stringify cannot write back
     runs.trained.then(() => writeFileSync(at('infinite.json'),
       readFileSync(model, 'utf8').replace(/("wpe":\[\[)[^,]+/, '$11e400'))),
@@ -715,6 +774,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a file that is not JSON', ['weights.txt'], /^--load .*weights\.txt: .*is not valid JSON/],
     ['JSON that is not a model', ['other.json'], /^--load .*other\.json: not a model that microgpt\.ts saved$/],
     ['a model of another version', ['old.json'], /old\.json: its version is not what --save writes/],
+    ['a model with 2^28 documents', ['many_docs.json'], /many_docs\.json: num_docs must be a count .*268435456/],
+    ['a model file that is not UTF-8', ['latin1.json'], /^--load .*latin1\.json: not UTF-8 text$/],
     ['a model without its characters', ['no_chars.json'], /no_chars\.json: its uchars is not what --save writes/],
     ['a model whose characters are out of order', ['unordered.json'], /unordered\.json: its uchars is not/],
     ['a model trained on with an input of other characters', ['abc.json', '--num_steps', '1'],
@@ -733,6 +794,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a matrix too many', ['extra.json'], /extra\.json: its state_dict is not what --save writes/],
   ]
   file('weights.txt', 'weights: 1, 2, 3\n')
+  writeFileSync(at('latin1.json'), Buffer.from('{"format": "microgpt.ts model", "uchars": ["\xe9"]}', 'latin1'))
   file('other.json', '{"wte": []}')
   for (const [name, [path, ...flags], message] of bad) {
     it(`--load refuses ${name}`, async () => {
@@ -768,6 +830,81 @@ describe('keeping a model: --save, --load and --prefix', () => {
       assert.throws(() => settle(['--save', '/proc/m.json']), { message: /^--save \/proc\/m\.json: ENOENT/ })
       refused(await run(['--save', '/proc/m.json']), /--save \/proc\/m\.json: ENOENT/) // nothing trained or printed
     })
+})
+
+describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a file, they run', () => {
+  const source = readFileSync(MICROGPT, 'utf8')
+  // A piece's text, from the line where `from` starts to the first line after it that is `end` alone
+  const piece = (from: string, end: string) => {
+    const start = source.indexOf(from), stop = source.indexOf(`\n${end}\n`, start)
+    assert.ok(start >= 0 && stop > start, from)
+    return source.slice(start, stop + end.length + 2)
+  }
+  const value = piece('/** A scalar that remembers how it was made', '}')
+  const model = source.slice(source.indexOf('// ---- 2)'), source.indexOf('// ---- 3)')) // all of section 2
+  const random = piece('/** Python\'s random.Random', '}')
+  mkdirSync(at('pieces'))
+  writeFileSync(at('pieces/package.json'), '{"type": "module"}')
+  // Lines that use each piece and print what they compute; each runs twice: after the piece alone, and after an
+  // import of the same names from microgpt.ts, and the two must print the same
+  const use_value = `const a = new Value(0.5), b = new Value(-1.5), c = new Value(2), terms = [a.mul(b), a.exp()]
+    const y = Value.sum([a.mul(b), a.exp(), b.relu(), a.pow(3).div(b), a.sub(b).neg(), a.log(), a.div(4).sub(1)])
+    const s = Value.sum(terms)
+    terms.push(c) // after the sum: as with Python's sum(), it changes nothing
+    y.backward()
+    s.backward()
+    let refused = ''
+    try { new Value(0).log() } catch (e) { refused = (e as Error).message }
+    console.log(JSON.stringify([y.data, a.grad, b.grad, s.data, c.grad, refused]))`
+  const use_model = `let n = 0
+    const { params, gpt, kv_cache } = create_model(5, { n_layer: 1, n_embd: 8, block_size: 4, n_head: 2 },
+      { gauss: (mu: number, sigma: number) => mu + sigma * Math.sin(++n) })
+    const keys = kv_cache(), values = kv_cache(), tokens = [4, 0, 2, 1]
+    const losses = [0, 1, 2].map(pos => softmax(gpt(tokens[pos], pos, keys, values))[tokens[pos + 1]].log().neg())
+    const loss = Value.sum(losses)
+    loss.backward()
+    console.log(JSON.stringify([loss.data, ...params.map(p => p.grad)]))`
+  const use_random = 'const r = new Random(42)\nconsole.log(JSON.stringify([r.random(), r.random(), r.random()]))'
+  const imports = (names: string) => `import { ${names} } from ${JSON.stringify(MICROGPT)}\n`
+  const scripts: [string, string, string][] = [['value', value, use_value],
+    ['model', `${value}\n${model}`, use_model], ['random', random, use_random]]
+  const runs_of: Record<string, Promise<Run>[]> = {}
+  for (const [name, code, use] of scripts) {
+    writeFileSync(at(`pieces/${name}.ts`), `${code}\n${use}\n`)
+    writeFileSync(at(`pieces/${name}_imported.ts`), `${imports('Value, Random, create_model, softmax')}${use}\n`)
+    runs_of[name] = [name, `${name}_imported`].map(f =>
+      run([at(`pieces/${f}.ts`)], at('pieces'), [process.execPath, '--import', TSX]))
+  }
+  const both = async (name: string) => {
+    const [alone, imported] = await Promise.all(runs_of[name])
+    assert.equal(alone.status, 0, alone.stderr)
+    assert.equal(imported.status, 0, imported.stderr)
+    assert.equal(alone.stdout, imported.stdout)
+    return JSON.parse(alone.stdout)
+  }
+  // tsc under strict, on the three pieces alone: each brings every name that it uses
+  const TSC = fileURLToPath(new URL('node_modules/typescript/bin/tsc', import.meta.url))
+  const TYPES = fileURLToPath(new URL('node_modules/@types', import.meta.url))
+  const checked = run(['--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--typeRoots', TYPES,
+    '--types', 'node', ...['value', 'model', 'random'].map(n => at(`pieces/${n}.ts`))], at('pieces'),
+  [process.execPath, TSC])
+
+  it('Value alone is a whole autograd: every op, backward(), log(0) refused, a sum that keeps its terms', async () => {
+    const got = await both('value')
+    assert.equal(got[4], 0) // the term pushed after the sum has no gradient from it
+    assert.match(got[5], /^math domain error: log\(0\)/)
+  })
+  it('Value and section 2 alone are a whole model: the loss backpropagates to the weights', async () => {
+    const got: number[] = await both('model')
+    assert.ok(got.slice(1).filter(g => g !== 0).length > 100) // most weights take part in these three tokens
+  })
+  it('Random alone is Python\'s generator', async () => {
+    assert.deepEqual(await both('random'), [0.6394267984578837, 0.025010755222666936, 0.27502931836911926])
+  })
+  it('each piece type-checks alone under strict', async () => {
+    const r = await checked
+    assert.equal(r.status, 0, r.stdout + r.stderr)
+  })
 })
 
 describe('the loss picture, on stderr: the mean of each twentieth of the steps as a bar', () => {
