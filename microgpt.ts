@@ -545,7 +545,7 @@ export function loss_picture(losses: number[]): string {
   const means = Array.from({ length: n }, (_, i) => mean(losses.slice(start(i), start(i + 1))))
   const [lo, hi] = [Math.min, Math.max].map(f => f(...means.filter(Number.isFinite)))
   const height = (m: number) => (hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3)
-  const bars = means.map(m => (Number.isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')).join('')
+  const bars = means.map(m => (isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')).join('')
   const each = n < 20 ? 'each step' : 'the mean of each twentieth of the steps'
   return `loss ${fixed(means[0], 2)} ${bars} ${fixed(means[n - 1], 2)}   (${each})`
 }
