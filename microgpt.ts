@@ -2,7 +2,7 @@
  * microgpt.ts: Karpathy's microgpt.py in TypeScript, to read beside it. A GPT learns by guessing
  * each next token and nudging every weight to be less surprised; all of that is here, from the
  * autograd up, and bigger models add only speed and scale.
- *   node microgpt.ts [--name value ...]   (or npx tsx, bun, deno run --allow-read --allow-write)
+ *   node microgpt.ts [--name value ...]   (Node 22.18+; or npx tsx, bun, deno run --allow-read)
  * - One file of erasable TypeScript that imports only node: built-ins, and a twin of microgpt.py
  *   (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit and name.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
@@ -60,13 +60,13 @@ export class Value {
   }
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
-  // Python's __neg__, __sub__ and __truediv__: -this, this - other and this / other
+  // Python's __neg__, __sub__ and __truediv__ (its __r*__ twins: call these on a Value)
   neg() { return this.mul(-1) }
   sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
   static sum(terms: Value[]) { // Python's sum(terms), as one node, not n additions (2x faster)
     const total = new Value(terms.reduce((total, t) => total + t.data, 0))
-    total.terms = [...terms] // a copy: as with Python's sum(), a later push changes nothing
+    total.terms = [...terms] // a copy, so a later push to terms cannot change it, as in Python
     return total
   }
 
@@ -81,8 +81,8 @@ export class Value {
     }
   }
 
-  // Python's build_topo, returning reversed(topo) linked through .next: each node goes in front
-  // of those found before it, and leaves stay out. visited: a stamp (2x), checked before a call.
+  // Python's build_topo, but each node, after its children, goes in front of a list linked by
+  // .next: that list is reversed(topo). Leaves stay out. visited: a stamp, not a set (2x).
   private build_topo(pass: number, order: Value | null): Value | null {
     const { a, b, terms } = this
     this.visited = pass
@@ -123,7 +123,7 @@ export function create_model(vocab_size: number,
   sizes: { n_layer: number, n_embd: number, block_size: number, n_head: number },
   random: { gauss: (mu: number, sigma: number) => number }) { // draws the starting weights
   const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
-  const head_dim = n_embd / n_head // each head's slice of the embedding
+  const head_dim = n_embd / n_head // each head's slice; whole, as n_head must divide n_embd
   const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
     Array.from({ length: nout }, () => Array.from({ length: nin }, () =>
       new Value(random.gauss(0, std))))
@@ -192,17 +192,17 @@ export function create_model(vocab_size: number,
 export function main(config: Config, docs: string[], saved: Saved | null = null): number[] {
   const { block_size, num_steps, temperature, num_samples, prefix } = config
   const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
-  random.shuffle(docs) // the input's lines (microgpt.py's input.txt); for --load alone, blanks
+  random.shuffle(docs) // --load alone: blanks, shuffled so that the draws are the saving run's
   print(`num docs: ${docs.length}`)
 
   // The tokenizer: a token per character, plus BOS, which opens and closes every document
-  const uchars = saved ? saved.uchars : unique_chars(docs) // --load: the model's characters
+  const uchars = saved ? saved.uchars : unique_chars(docs) // --load: the model's, its token ids
   const BOS = uchars.length
   const vocab_size = uchars.length + 1
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  if (saved) params.forEach((p, i) => { p.data = saved.weights[i] }) // --load, over the draws
+  if (saved) params.forEach((p, i) => (p.data = saved.weights[i])) // --load: draws only kept step
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
@@ -398,7 +398,7 @@ export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s])
   [k, s.value])) as Config
 const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
 
-/** A flag's text, read as its setting's kind. A count or a size may be written 1e3 or 16.0. */
+/** A flag's text, read as its kind: an integer in digits, of any length; a count also as 1e3. */
 function read_flag(k: keyof Config, text: string, flag = `--${k}`): Config[keyof Config] {
   const kind = settings[k].kind
   const num = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
@@ -420,12 +420,12 @@ export function parse_flags(args: string[]): Partial<Config> & { help?: boolean 
 }
 
 // The flag a typo meant: within n edits (a letter added, dropped or changed), '-' read as '_'
-function nearest(typo: string, name = typo.replaceAll('-', '_')): string {
-  const within = (a: string, b: string, n: number): boolean => a && b && a[0] === b[0] // skip it
+function nearest(typo: string, name = typo.replaceAll('-', '_')): string { // name: '-' read as '_'
+  const within = (a: string, b: string, n: number): boolean => a && b && a[0] === b[0] // a match
     ? within(a.slice(1), b.slice(1), n) : a === b || (n > 0 && (within(a.slice(1), b, n - 1)
       || within(a, b.slice(1), n - 1) || within(a.slice(1), b.slice(1), n - 1)))
   const near = (n: number) => Object.keys(settings).find(k => within(name, k, n))
-  const flag = typo.length < 20 && (near(1) ?? near(2)) // none is near a longer typo
+  const flag = near(1) ?? near(2) // within() gives up after n edits, so a long typo costs little
   return flag ? `; did you mean --${flag}?` : ''
 }
 
@@ -434,7 +434,7 @@ function nearest(typo: string, name = typo.replaceAll('-', '_')): string {
 export function configure(given: Partial<Config>) {
   const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
   const file = given.load ? read_model(given.load) : null
-  const config: Config = { ...defaults, input, ...file?.settings, ...given }
+  const config: Config = { ...defaults, input, ...file?.settings, ...given } // file's: num_steps 0
   const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
   const clash = file && SIZES.find(k => config[k] !== file.settings[k])
   if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${file?.settings[clash]}`)
@@ -444,9 +444,9 @@ export function configure(given: Partial<Config>) {
   const train = !file || config.num_steps > 0 // --load alone reads no input
   const docs = train ? read_docs(read_file('--input', config.input)) : file!.blanks
   if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
-  const uchars = unique_chars(file ? file.uchars : docs)
-  const read = file && train ? [prefix, ...docs] : [prefix] // the model must know every character
-  const unknown = unique_chars(read).filter(ch => !uchars.includes(ch)).join('')
+  const uchars = unique_chars(file ? file.uchars : docs) // sorted: compare() wants the file's so
+  const used = file && train ? [prefix, ...docs] : [prefix] // the model must know every character
+  const unknown = unique_chars(used).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)
   // The weights, and one step's graph over T positions, must fit in the heap, at about 150 bytes
@@ -457,9 +457,9 @@ export function configure(given: Partial<Config>) {
   const need = 150 * (weights + T * (weights + 2 * T * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
   if (need > heap) throw new Error(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
-  const from_file = file?.weights.values() // --load: the model, made with the file's weights
+  const from_file = file?.weights.values() // --load: fill a model with the file's numbers in order,
   const { state_dict } = create_model(V, config, { gauss: () => from_file?.next().value ?? 0 })
-  file?.compare(uchars, state_dict) // must be the file that --save writes for it
+  file?.compare(uchars, state_dict) // and --save must write it as that very file
   const onto = save && existsSync(save) && (statSync(save).isDirectory() ? 'a folder'
     : train && realpathSync(save) === realpathSync(config.input) && 'the input')
   if (onto) throw new Error(`--save ${save}: that is ${onto}`)
@@ -486,20 +486,20 @@ function read_model(path: string) {
   const bad = (what: string) => new Error(`--load ${path}: ${what}`)
   if (model?.format !== 'microgpt.ts model') throw bad('not a model that microgpt.ts saved')
   const read = (k: keyof Config) => [k, read_flag(k, String(model[k]), `--load ${path}: ${k}`)]
-  const settings: Partial<Config> = Object.fromEntries([...SIZES, 'seed' as const].map(read))
+  const kept: Partial<Config> = Object.fromEntries([...SIZES, 'seed' as const].map(read))
   const { num_docs, uchars } = model
-  const counted = Number.isSafeInteger(num_docs) && num_docs > 0 && num_docs < 2 ** 28
+  const counted = Number.isSafeInteger(num_docs) && num_docs > 0 && num_docs < 2 ** 28 // blanks fit
   if (!counted) throw bad(`num_docs must be a count of documents, not ${json(num_docs)}`)
   const weights = Object.values(Object(model.state_dict)).flat(2) as number[]
-  const compare = (chars: string[], state_dict: object) => {
-    const made: any = model_file({ ...defaults, ...settings }, num_docs, chars, state_dict)
+  const compare = (sorted: string[], state_dict: object) => {
+    const made: any = model_file({ ...defaults, ...kept }, num_docs, sorted, state_dict)
     const differs = Object.keys({ ...made, ...model }).find(k => json(made[k]) !== json(model[k]))
     if (differs) throw bad(`its ${differs} is not what --save writes for its sizes`)
     if (!weights.every(Number.isFinite)) throw bad('its weights must be finite numbers')
   }
   const blanks: string[] = Array(num_docs).fill('') // documents to shuffle, for the same draws
   const chars: string[] = Array.isArray(uchars) ? uchars : []
-  return { settings: { ...settings, num_steps: 0 }, uchars: chars, blanks, weights, compare }
+  return { settings: { ...kept, num_steps: 0 }, uchars: chars, blanks, weights, compare }
 }
 
 /** --save: the model as JSON (a Value as its data), unless training diverged. */
@@ -536,15 +536,15 @@ const read_file = (flag: string, path: string, parse = (text: string): any => te
 const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
   .replace(/^Maximum call stack size exceeded.*/, 'the graph is too deep for backward()')
 
-/** The loss picture for stderr: the mean of each twentieth of the steps as a bar, from the lowest
- * to the highest, with the first and last means in numbers. */
+/** The loss picture for stderr: a bar for the mean of each twentieth of the steps, ▁ for the
+ * lowest mean and █ for the highest, with the first and last means in numbers. */
 export function loss_picture(losses: number[]): string {
   const n = Math.min(20, losses.length)
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
   const mean = (part: number[]) => part.reduce((a, b) => a + b, 0) / part.length
   const means = Array.from({ length: n }, (_, i) => mean(losses.slice(start(i), start(i + 1))))
   const [lo, hi] = [Math.min, Math.max].map(f => f(...means.filter(Number.isFinite)))
-  const height = (m: number) => (hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3)
+  const height = (m: number) => (hi > lo ? Math.round((m - lo) / (hi - lo) * 7) : 3) // flat: mid
   const bars = means.map(m => (isFinite(m) ? '▁▂▃▄▅▆▇█'[height(m)] : '?')).join('')
   const each = n < 20 ? 'each step' : 'the mean of each twentieth of the steps'
   return `loss ${fixed(means[0], 2)} ${bars} ${fixed(means[n - 1], 2)}   (${each})`
