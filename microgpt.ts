@@ -60,7 +60,7 @@ export class Value {
   }
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
-  // Python's __neg__, __sub__ and __truediv__ (its __r*__ twins: call these on a Value)
+  // Python's __neg__, __sub__ and __truediv__: -this, this - other and this / other
   neg() { return this.mul(-1) }
   sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
@@ -397,6 +397,8 @@ export type Config = { [k in keyof typeof settings]: (typeof settings)[k]['value
 export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s]) =>
   [k, s.value])) as Config
 const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
+const help_text = () => [USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
+  `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
 /** A flag's text, read as its kind: an integer in digits, of any length; a count also as 1e3. */
 function read_flag(k: keyof Config, text: string, flag = `--${k}`): Config[keyof Config] {
@@ -420,7 +422,7 @@ export function parse_flags(args: string[]): Partial<Config> & { help?: boolean 
 }
 
 // The flag a typo meant: within n edits (a letter added, dropped or changed), '-' read as '_'
-function nearest(typo: string, name = typo.replaceAll('-', '_')): string { // name: '-' read as '_'
+function nearest(typo: string, name = typo.replaceAll('-', '_')): string {
   const within = (a: string, b: string, n: number): boolean => a && b && a[0] === b[0] // a match
     ? within(a.slice(1), b.slice(1), n) : a === b || (n > 0 && (within(a.slice(1), b, n - 1)
       || within(a, b.slice(1), n - 1) || within(a.slice(1), b.slice(1), n - 1)))
@@ -444,7 +446,7 @@ export function configure(given: Partial<Config>) {
   const train = !file || config.num_steps > 0 // --load alone reads no input
   const docs = train ? read_docs(read_file('--input', config.input)) : file!.blanks
   if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
-  const uchars = unique_chars(file ? file.uchars : docs) // sorted: compare() wants the file's so
+  const uchars = unique_chars(file ? file.uchars : docs) // compare() refuses a file's unsorted
   const used = file && train ? [prefix, ...docs] : [prefix] // the model must know every character
   const unknown = unique_chars(used).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
@@ -556,9 +558,7 @@ function cli(args: string[]): void {
   try {
     const { help, ...given } = parse_flags(args)
     usage = ''
-    const help_lines = Object.entries(settings).map(([k, { value, what }]) =>
-      `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)
-    if (help) return void print([USAGE, ...help_lines].join('\n'))
+    if (help) return void print(help_text())
     const t0 = performance.now()
     const { config, docs, saved } = configure(given)
     const losses = main(config, docs, saved)

@@ -13,7 +13,9 @@ import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { getHeapStatistics } from 'node:v8'
 import { join } from 'node:path'
@@ -111,7 +113,8 @@ function twin(stdout: string, name: string) {
   const want = Buffer.from(each_line, 'base64'), got = line_bytes(stdout), out = lines(stdout)
   const i = got.findIndex((b, i) => b !== want[i])
   const where = i < 0 ? `after line ${got.length}: microgpt.py prints ${want.length} lines` : `at line ${i + 1}`
-  assert.fail(`${name}: stdout parts from microgpt.py's ${where}: ${JSON.stringify(out.slice(Math.max(0, i - 1), i + 2))}`)
+  const around = JSON.stringify(out.slice(Math.max(0, i - 1), i + 2))
+  assert.fail(`${name}: stdout parts from microgpt.py's ${where}: ${around}`)
 }
 
 type Run = { status: number | null, stdout: string, stderr: string }
@@ -151,6 +154,9 @@ function refused(r: Run, message: RegExp) {
 }
 // The settings and weights that the command line would run with, or the line it would refuse them with
 const settle = (args: string[]) => configure(parse_flags(args))
+// Runs an ES module's code in a child Node, with tsx to import microgpt.ts: for main() and the import itself
+const run_module = (code: string) =>
+  run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
 
 // The children, asked for now so that they run while the in-process tests do, slowest first
 const runs = {
@@ -406,23 +412,27 @@ describe('flags: named after the variables, each of its kind', () => {
   }
   it('names the flag that a typo meant: dashes for underscores, a letter missing, added or changed', () => {
     const typos: [string, string][] = [['--num-steps', 'num_steps'], ['--nembd', 'n_embd'], ['--n_embed', 'n_embd'],
-      ['--temprature', 'temperature'], ['--learning-rat', 'learning_rate'], ['--sed', 'seed'], ['--n-layers', 'n_layer']]
+      ['--temprature', 'temperature'], ['--learning-rat', 'learning_rate'], ['--sed', 'seed'],
+      ['--n-layers', 'n_layer']]
     for (const [typo, flag] of typos) {
-      assert.throws(() => parse_flags(['--seed', '1', typo, '8']), { message: `unknown flag ${typo}; did you mean --${flag}?` })
+      const message = `unknown flag ${typo}; did you mean --${flag}?`
+      assert.throws(() => parse_flags(['--seed', '1', typo, '8']), { message })
     }
-    assert.throws(() => parse_flags(['--num-steps=5']), { message: 'unknown flag --num-steps; did you mean --num_steps?' })
+    const message = 'unknown flag --num-steps; did you mean --num_steps?'
+    assert.throws(() => parse_flags(['--num-steps=5']), { message })
     // nothing near: no guess, and a typo longer than any flag is not searched
     assert.throws(() => parse_flags(['--verbose']), { message: 'unknown flag --verbose' })
     assert.throws(() => parse_flags([`--${'x'.repeat(100_000)}`, '1']), { message: /^unknown flag --x+$/ })
   })
-  it('counts may be written 1e3 or 16.0, as the numbers they are; a learning rate may be 0 or below, as in Python', () => {
+  it('takes a count written 1e3 or 16.0, and a learning rate of 0 or below, as microgpt.py runs it', () => {
     assert.deepEqual(parse_flags(['--num_steps', '1e3', '--n_embd', '16.0']), { num_steps: 1000, n_embd: 16 })
     assert.deepEqual(parse_flags(['--learning_rate', '0', '--temperature', '2']), { learning_rate: 0, temperature: 2 })
     assert.deepEqual(parse_flags(['--learning_rate=-0.01']), { learning_rate: -0.01 }) // gradient ascent, but it runs
   })
   it('reads a flag by the kind declared beside its default, whatever the default is edited to', async () => {
     // A learner's edits: temperature 0.5 becomes 1, and learning_rate 0.01 becomes 1 (numbers that look like counts)
-    const edited = readFileSync(MICROGPT, 'utf8').replace("temperature: set('number', 0.5,", "temperature: set('number', 1,")
+    const edited = readFileSync(MICROGPT, 'utf8')
+      .replace("temperature: set('number', 0.5,", "temperature: set('number', 1,")
       .replace("learning_rate: set('number', 0.01,", "learning_rate: set('number', 1,")
     mkdirSync(at('edited'))
     writeFileSync(at('edited/microgpt.ts'), edited)
@@ -453,12 +463,14 @@ describe('flags: named after the variables, each of its kind', () => {
   })
   it('the README\'s table of flags says what --help says', () => {
     const readme = readFileSync(fileURLToPath(new URL('README.md', import.meta.url)), 'utf8')
-    const rows = lines(readme).filter(l => l.startsWith('| `--')).map(l => l.split(' | ').map(c => c.replace(/^\| |`| \|$/g, '')))
+    const cells = (row: string) => row.split(' | ').map(c => c.replace(/^\| |`| \|$/g, ''))
+    const rows = lines(readme).filter(l => l.startsWith('| `--')).map(cells)
     assert.deepEqual(rows, Object.entries(settings).map(([k, s]) =>
       [`--${k}`, s.value === '' ? 'none' : String(s.value), s.what]))
   })
   it('a bad flag, from the command line: one line with the usage, exit code 1', async () => {
-    refused(await run(['--n_embed', '8']), /unknown flag --n_embed; did you mean --n_embd\? \(usage: .*; --help lists the flags\)/)
+    refused(await run(['--n_embed', '8']),
+      /unknown flag --n_embed; did you mean --n_embd\? \(usage: .*; --help lists the flags\)/)
   })
   it('--help says what every flag does, and its default', async () => {
     const { status, stdout } = await run(['--help'])
@@ -507,7 +519,8 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
   for (const [name, args, message] of bad) it(`refuses ${name}`, () => assert.throws(() => settle(args), { message }))
   it('takes a prefix one shorter than block_size, counted in code points', () => {
     assert.equal(settle(['--prefix', 'annabel', '--block_size', '8']).config.prefix, 'annabel')
-    assert.equal(settle(['--input', at('unicode.txt'), '--prefix', '😀😀', '--block_size', '3']).config.prefix, '😀😀')
+    const emoji = settle(['--input', at('unicode.txt'), '--prefix', '😀😀', '--block_size', '3'])
+    assert.equal(emoji.config.prefix, '😀😀')
   })
   it('runs large sizes that fit, in a heap of 1 GB or more', () => {
     // at most 0.26 GB each, by the bound below
@@ -583,7 +596,7 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
     assert.deepEqual(samples(stdout), ['jog', 'jnai', 'yiolaa', 'jiaye', 'yoaeaa'])
     twin(stdout, 'quick')
     // the loss picture and the time go to stderr, so that stdout stays microgpt.py's
-    assert.match(stderr, /^loss \d\.\d\d [▁▂▃▄▅▆▇█]{20} \d\.\d\d +\(the mean of each twentieth of the steps\)\n/)
+    assert.match(stderr, /^loss \d\.\d\d [▁▂▃▄▅▆▇█]{20} \d\.\d\d {3}\(the mean of each twentieth of the steps\)\n/)
     assert.match(stderr, /\)\ntrained 50 steps and sampled in \d+ ms\n$/)
   })
   it('every other flag, in both spellings, equals flags-run.out', async () => {
@@ -688,7 +701,7 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
   })
   it('importing the file trains nothing', async () => {
     const code = `const m = await import(${JSON.stringify(MICROGPT)}); console.log(Object.keys(m).sort().join(' '))`
-    const r = await run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
+    const r = await run_module(code)
     const names = 'Random Value configure create_model defaults dot fixed linear loss_picture main parse_flags ' +
       'read_docs rmsnorm settings softmax unique_chars'
     assert.equal(r.stdout, `${names}\n`)
@@ -754,7 +767,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
       main({ ...defaults, num_steps: 0, num_samples: 0, save: ${JSON.stringify(at('exact.json'))} }, ['ab'],
         { uchars: ['a', 'b'], weights })
       console.error(JSON.stringify(weights))`
-    const r = await run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
+    const r = await run_module(code)
     assert.equal(r.status, 0, r.stderr)
     const given: number[] = JSON.parse(r.stderr)
     const saved = JSON.parse(readFileSync(at('exact.json'), 'utf8'))
@@ -779,7 +792,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
       const weights = Array(5000).fill(Infinity), save = ${JSON.stringify(at('infinite_save.json'))}
       try { main({ ...defaults, num_steps: 0, num_samples: 0, save }, ['ab'], { uchars: ['a', 'b'], weights }) }
       catch (e) { console.error(e.message) }`
-    const r = await run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
+    const r = await run_module(code)
     assert.match(r.stderr, /^--save .*infinite_save\.json: not saved: training diverged\n$/)
     assert.throws(() => statSync(at('infinite_save.json')), /ENOENT/)
   })
@@ -789,7 +802,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
     assert.equal(samples(stdout).length, 8)
     assert.notDeepEqual(samples(stdout), samples((await runs.trained).stdout))
     // the same model: saved again, it has the same weights under the new seed
-    const before = JSON.parse(readFileSync(model, 'utf8')), after = JSON.parse(readFileSync(at('reseeded.json'), 'utf8'))
+    const before = JSON.parse(readFileSync(model, 'utf8'))
+    const after = JSON.parse(readFileSync(at('reseeded.json'), 'utf8'))
     assert.deepEqual([after.seed, after.state_dict], ['7', before.state_dict])
   })
   it('--load with steps trains on from the saved weights, on the input', async () => {
@@ -804,7 +818,9 @@ describe('keeping a model: --save, --load and --prefix', () => {
     params.forEach((p, i) => { p.data = saved!.weights[i] })
     const tokens = [BOS, ...Array.from(docs[0], ch => uchars.indexOf(ch)), BOS], n = tokens.length - 1
     const keys = kv_cache(), values = kv_cache(), losses: Vec = []
-    for (let pos = 0; pos < n; pos++) losses.push(softmax(gpt(tokens[pos], pos, keys, values))[tokens[pos + 1]].log().neg())
+    for (let pos = 0; pos < n; pos++) {
+      losses.push(softmax(gpt(tokens[pos], pos, keys, values))[tokens[pos + 1]].log().neg())
+    }
     const loss = Value.sum(losses).mul(1 / n).data
     assert.equal(lines(stdout)[3], `step    1 /    1 | loss ${fixed(loss, 4)}`)
     assert.ok(loss < 3.3660) // below the untrained model's on the same name: step 1 of microgpt.py's default run
@@ -961,7 +977,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
   it('--load refuses a size flag that contradicts the model', async () => {
     await runs.trained
     assert.throws(() => settle(['--load', model, '--n_embd', '8']), { message: /^--n_embd contradicts .*: it has 16$/ })
-    assert.throws(() => settle(['--load', model, '--n_layer', '2']), { message: /^--n_layer contradicts .*: it has 1$/ })
+    const message = /^--n_layer contradicts .*: it has 1$/
+    assert.throws(() => settle(['--load', model, '--n_layer', '2']), { message })
     assert.throws(() => settle(['--load', model, '--block_size', '8']), { message: /^--block_size contradicts/ })
   })
   it('a save whose write or rename fails after the trial leaves nothing behind, and says why in one line', async () => {
@@ -971,7 +988,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
       for (const save of ${JSON.stringify([at('gone/m.json'), at('full')])}) {
         try { main({ ...defaults, num_steps: 0, num_samples: 0, save }, ['ab']) } catch (e) { console.error(e.message) }
       }`
-    const r = await run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
+    const r = await run_module(code)
     assert.match(r.stderr, /^--save .*gone.m\.json: ENOENT[^\n]*\n--save .*full: E(ISDIR|NOTEMPTY|EXIST)[^\n]*\n$/)
     assert.deepEqual(readdirSync(scratch).filter(f => f.startsWith('full.')), []) // the temporary file is gone
     assert.deepEqual(readdirSync(at('full')), ['inside'])
@@ -1064,6 +1081,7 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
     assert.ok(got.slice(1).filter(g => g !== 0).length > 100) // most weights take part in these three tokens
   })
   it('Random alone is Python\'s generator', async () => {
+    // the three draws after seed(42) that CPython printed (the random stage, above)
     assert.deepEqual(await both('random'), [0.6394267984578837, 0.025010755222666936, 0.27502931836911926])
   })
   it('each piece type-checks alone under strict', async () => {
