@@ -7,11 +7,11 @@
  *   (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit and name.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
   from 'node:fs'
 import { totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
 /** A text's documents: its lines, stripped as Python's str.strip() does (STRIP, appendix A). */
@@ -97,6 +97,7 @@ export class Value {
 // ---- 2) the GPT model: GPT-2, with RMSNorm for LayerNorm, no biases, and ReLU for GeLU ------
 export type Vec = Value[] // a vector
 export type Mat = Vec[]   // a matrix, [nout][nin]: a row per output
+export type Sizes = { n_layer: number, n_embd: number, block_size: number, n_head: number }
 /** The sum of a[i] * b[i]. */
 export const dot = (a: Vec, b: Vec): Value => Value.sum(a.map((ai, i) => ai.mul(b[i])))
 
@@ -118,11 +119,9 @@ export function rmsnorm(x: Vec): Vec {
   return x.map(xi => xi.mul(scale))
 }
 
-/** A GPT's weights, by name (state_dict) and in one list (params), a kv_cache maker, and gpt. */
-export function create_model(vocab_size: number,
-  sizes: { n_layer: number, n_embd: number, block_size: number, n_head: number },
-  random: { gauss: (mu: number, sigma: number) => number }) { // draws the starting weights
-  const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
+/** A GPT, its weights drawn from random: state_dict by name, params in a list, kv_cache, gpt. */
+export function create_model(vocab_size: number, { n_layer, n_embd, block_size, n_head }: Sizes,
+  random: { gauss: (mu: number, sigma: number) => number }) { // 1, 16, 16 and 4 in microgpt.py
   const head_dim = n_embd / n_head // each head's slice; whole, as n_head must divide n_embd
   const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
     Array.from({ length: nout }, () => Array.from({ length: nin }, () =>
@@ -188,28 +187,30 @@ export function create_model(vocab_size: number,
 }
 
 // ---- 3) training and inference --------------------------------------------------------------
-/** microgpt.py's run on docs, printing what it prints; returns each step's loss. */
-export function main(config: Config, docs: string[], saved: Saved | null = null): number[] {
+export type Settings = Sizes & { seed: number | bigint, learning_rate: number, num_steps: number,
+  temperature: number, num_samples: number, prefix: string, uchars?: string[], weights?: number[] }
+/** microgpt.py's script on docs; given a trained model's uchars and weights, it goes on from it. */
+export function main(config: Settings, docs: string[]) {
   const { block_size, num_steps, temperature, num_samples, prefix } = config
   const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
-  random.shuffle(docs) // --load alone: blanks, shuffled so that the draws are the saving run's
+  random.shuffle(docs)
   print(`num docs: ${docs.length}`)
 
   // The tokenizer: a token per character, plus BOS, which opens and closes every document
-  const uchars = saved ? saved.uchars : unique_chars(docs) // --load: the model's, its token ids
+  const uchars = config.uchars ?? unique_chars(docs) // or, given, a trained model's own tokens
   const BOS = uchars.length
   const vocab_size = uchars.length + 1
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  if (saved) params.forEach((p, i) => (p.data = saved.weights[i])) // --load: draws only kept step
+  config.weights?.forEach((w, i) => (params[i].data = w)) // and its weights, over the draws
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
   const [learning_rate, beta1, beta2, eps_adam] = [config.learning_rate, 0.85, 0.99, 1e-8]
   const m = new Float64Array(params.length)
   const v = new Float64Array(params.length)
-  const loss_history: number[] = [] // for the picture of the loss on stderr (appendix B)
+  const loss_history: number[] = [] // each step's loss, for the command line's picture of it
 
   for (let step = 0; step < num_steps; step++) { // num_steps 1000
 
@@ -247,7 +248,6 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
     print(`step ${pad(step + 1, 4)} / ${pad(num_steps, 4)} | loss ${fixed(loss.data, 4)}`, '\r')
     loss_history.push(loss.data)
   }
-  if (config.save) save_model(config, docs, uchars, state_dict) // --save, before sampling
 
   // Inference: from BOS, draw each next token until the model says BOS, the end
   print('\n--- inference (new, hallucinated names) ---')
@@ -265,14 +265,13 @@ export function main(config: Config, docs: string[], saved: Saved | null = null)
     }
     print(`sample ${pad(sample_idx + 1, 2)}: ${sample.join('')}`)
   }
-  return loss_history
+  return { uchars, state_dict, loss_history } // what the command line keeps and draws
 }
 
 // ---- appendix A: Python's random, bit for bit, its str.strip(), print and format ------------
-// microgpt.py shuffles, initializes and samples with Python's random module: this is the same
-// Mersenne Twister, seeded and drawn as CPython's _randommodule.c and random.py do. Every draw is
-// bit for bit; gauss() then goes through Math.log, cos and sin, which on a few inputs differ from
-// C's in the last bit.
+// microgpt.py shuffles, initializes and samples with Python's random: this is its Mersenne Twister,
+// seeded and drawn as CPython's _randommodule.c and random.py do, bit for bit. gauss() then calls
+// Math.log, cos and sin, which on a few inputs differ from C's in the last bit.
 /** Python's random.Random: the same seed gives the same draws. */
 export class Random {
   private mt = new Uint32Array(624)   // the state; a number stored here is kept mod 2^32
@@ -299,9 +298,8 @@ export class Random {
     mt[0] = 0x80000000 // the top bit set, so the state is never all zeros
   }
 
-  // The same words as CPython's batch twist of all 624 when they run out: here each word is
-  // twisted just before it is drawn. Twisting word k reads words k+1 and k+397 (mod 624), and
-  // each then holds what the batch would give it: its old value if after k, its new one if before.
+  // CPython twists all 624 words at once when they run out; here each is twisted just before it
+  // is drawn. Word k reads k+1 (not yet twisted) and k+397 mod 624 (twisted if before k): the same.
   private genrand_uint32(): number {
     const mt = this.mt
     const k = this.index
@@ -352,9 +350,8 @@ export class Random {
   }
 }
 
-// str.strip() removes what str.isspace() accepts: U+0009 to U+000D, U+001C to U+0020, U+0085,
-// U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and U+3000. JavaScript's
-// trim() differs: it keeps U+001C to U+001F and U+0085, and removes a BOM.
+// str.strip() removes what str.isspace() accepts, which is SPACE; JavaScript's trim() differs: it
+// keeps U+001C to U+001F and U+0085, and removes a BOM.
 const SPACE = String.raw`[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]`
 const STRIP = new RegExp(`^${SPACE}+|${SPACE}+$`, 'g')
 
@@ -372,8 +369,11 @@ export function fixed(x: number, digits: number): string {
 }
 
 // ---- appendix B: the command line ------------------------------------------------------------
-/** Every setting: its kind, its default (microgpt.py's, where it has one) and what it does.
- * Each is a flag, --n_embd 32 or --n_embd=32, read as its kind, whatever the default. */
+// Each setting is a flag named after its variable (--n_embd 32, or --n_embd=32), read as the kind
+// declared beside its default: edit a default, and its flag still reads a count or a number.
+const KINDS = { text: 'text', integer: 'an integer', count: 'a count, 0 or more',
+  size: 'a size, 1 or more', number: 'a number', positive: 'a number above 0' }
+const set = <T>(kind: keyof typeof KINDS, value: T, what: string) => ({ kind, value, what })
 export const settings = {
   input: set('text', 'names.txt', 'the dataset, one document a line; by default, the one here'),
   seed: set('integer', 42n, 'random.seed: any integer, of any length; the same seed, the same run'),
@@ -383,163 +383,152 @@ export const settings = {
   n_head: set('size', 4, 'attention heads, each attending with n_embd / n_head dimensions'),
   learning_rate: set('number', 0.01, "Adam's step size at step 0; it decays linearly to 0"),
   num_steps: set('count', 1000, 'training steps, one document each; with 0, it only samples'),
-  temperature: set('number', 0.5, 'above 0: low is safe and repetitive, high is inventive'),
+  temperature: set('positive', 0.5, 'low is safe and repetitive, high is inventive'),
   num_samples: set('count', 20, 'how many names to invent after training'),
   prefix: set('text', '', 'the text that every sample starts with'),
   save: set('text', '', 'after training, write the model to this JSON file'),
   load: set('text', '', 'a model that --save wrote, to sample as that run did, with no input'),
 }
-const KINDS = { text: 'text', integer: 'an integer', count: 'a count, 0 or more',
-  size: 'a size, 1 or more', number: 'a number' } // what each kind of flag must be
-function set<T>(kind: keyof typeof KINDS, value: T, what: string) { return { kind, value, what } }
-export type Config = { [k in keyof typeof settings]: (typeof settings)[k]['value'] }
-/** Each setting's default: { input: 'names.txt', seed: 42n, ... }. */
+export type Config = { -readonly [k in keyof typeof settings]: (typeof settings)[k]['value'] }
 export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s]) =>
   [k, s.value])) as Config
 const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
-const help_text = () => [USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
-  `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
-/** A flag's text, read as its kind: an integer in digits, of any length; a count also as 1e3. */
-function read_flag(k: keyof Config, text: string, flag = `--${k}`): Config[keyof Config] {
-  const kind = settings[k].kind
-  const num = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
-  const fits = { text: true, integer: /^[+-]?\d+$/.test(text), number: Number.isFinite(num),
-    count: Number.isSafeInteger(num) && num >= 0, size: Number.isSafeInteger(num) && num >= 1 }
-  if (!fits[kind]) throw new Error(`${flag} must be ${KINDS[kind]}, not '${text}'`)
-  return kind === 'text' ? text : kind === 'integer' ? BigInt(text) : num
-}
-
-/** The flags given, each read: ['--n_embd', '32'] gives { n_embd: 32 }. */
+/** The flags, each read as its kind: ['--n_embd', '32'] gives { n_embd: 32 }. */
 export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
-  const options = Object.fromEntries(Object.keys(settings).map(k => [k, { type: 'string' }]))
-  const help = { type: 'boolean', short: 'h' } // --help and -h take no value; the rest take one
-  const typo = args.map(arg => /^--([^=]+)/.exec(arg)?.[1]).find(k => k && !(k in options))
-  if (typo && typo !== 'help') throw new Error(`unknown flag --${typo}${nearest(typo)}`)
-  const flags = parseArgs({ args, options: { ...options, help } as ParseArgsConfig['options'] })
-  return Object.fromEntries(Object.entries(flags.values).map(([k, text]) =>
-    [k, typeof text === 'string' ? read_flag(k as keyof Config, text) : text]))
+  const given: Record<string, unknown> = {}
+  for (let i = 0; i < args.length; i++) {
+    const [, k = '', eq, value] = /^--([^=]*)(=?)(.*)$/s.exec(args[i]) ?? []
+    if (['-h', '--help'].includes(args[i])) given.help = true
+    if (given.help) continue
+    const near = Object.keys(settings).find(s => s === k.replaceAll('-', '_').toLowerCase())
+    const hint = near ? `; did you mean --${near}?` : '' // for --num-steps or --N_EMBD
+    if (!Object.hasOwn(settings, k)) fail(`unknown flag ${args[i]}${hint}`)
+    const text = eq ? value : args[++i] // after a space, -7 is a value, as in Python's argparse
+    if (text === undefined || (!eq && /^-[^\d.]/.test(text))) fail(`--${k} needs a value`)
+    const kind = settings[k as keyof Config].kind
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
+    const fits = { text: true, integer: /^[+-]?\d+$/.test(text), number: Number.isFinite(n),
+      positive: n > 0 && n < Infinity, count: Number.isSafeInteger(n) && n >= 0,
+      size: Number.isSafeInteger(n) && n >= 1 }
+    if (!fits[kind]) fail(`--${k} must be ${KINDS[kind]}, not '${text}'`)
+    given[k] = kind === 'text' ? text : kind === 'integer' ? BigInt(text) : n
+  }
+  return given
 }
 
-// The flag a typo meant: within n edits (a letter added, dropped or changed), '-' read as '_'
-function nearest(typo: string, name = typo.replaceAll('-', '_')): string {
-  const within = (a: string, b: string, n: number): boolean => a && b && a[0] === b[0] // a match
-    ? within(a.slice(1), b.slice(1), n) : a === b || (n > 0 && (within(a.slice(1), b, n - 1)
-      || within(a, b.slice(1), n - 1) || within(a.slice(1), b.slice(1), n - 1)))
-  const near = (n: number) => Object.keys(settings).find(k => within(name, k, n))
-  const flag = near(1) ?? near(2) // within() gives up after n edits, so a long typo costs little
-  return flag ? `; did you mean --${flag}?` : ''
-}
-
-/** The run's settings (the defaults, then a --load model's, then the flags), the input's
- * documents, and the model to load: all checked before anything is printed or trained. */
-export function configure(given: Partial<Config>) {
-  const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // beside this file
-  const file = given.load ? read_model(given.load) : null
-  const config: Config = { ...defaults, input, ...file?.settings, ...given } // file's: num_steps 0
-  const { n_layer, n_embd, n_head, block_size, temperature, prefix, save, load } = config
-  const clash = file && SIZES.find(k => config[k] !== file.settings[k])
-  if (clash) throw new Error(`--${clash} contradicts ${load}: it has ${file?.settings[clash]}`)
-  // microgpt.py cannot run a temperature of 0, and runs one below 0 only by accident
-  if (!(temperature > 0)) throw new Error(`temperature must be above 0, not ${temperature}`)
-  if (n_embd % n_head) throw new Error(`n_head ${n_head} must divide n_embd ${n_embd}`)
-  const train = !file || config.num_steps > 0 // --load alone reads no input
-  const docs = train ? read_docs(read_file('--input', config.input)) : file!.blanks
-  if (!docs.length) throw new Error(`${config.input} has no documents: every line is blank`)
-  const uchars = unique_chars(file ? file.uchars : docs) // compare() refuses a file's unsorted
-  const used = file && train ? [prefix, ...docs] : [prefix] // the model must know every character
-  const unknown = unique_chars(used).filter(ch => !uchars.includes(ch)).join('')
-  if (unknown) throw new Error(`${load || config.input} has no ${JSON.stringify(unknown)}`)
-  if ([...prefix].length >= block_size) throw new Error(`--prefix must be under ${block_size} long`)
-  // The weights, and one step's graph over T positions, must fit in the heap, at about 150 bytes
-  // a Value: at each position, a Value per weight, and 2 T per dimension a layer for attention
-  const V = uchars.length + 1
+/** The run's settings (the defaults, a --load model's, the flags) and documents, all checked. */
+export async function configure(given: Partial<Config>) {
+  const model = given.load ? read_model(given.load) : undefined
+  const input = fileURLToPath(new URL(defaults.input, import.meta.url)) // names.txt, beside this
+  const config: Config = { ...defaults, input, ...model?.settings, ...given }
+  const { n_layer, n_embd, n_head, block_size, prefix, save, load } = config
+  const clash = SIZES.find(k => model && config[k] !== model.settings[k])
+  if (clash) fail(`--${clash} contradicts ${load}: it has ${model?.settings[clash]}`)
+  if (n_embd % n_head) fail(`n_head ${n_head} must divide n_embd ${n_embd}`)
+  const train = !model || config.num_steps > 0 // --load alone reads no input
+  if (train && !given.input && !existsSync(input)) await download(input) // as microgpt.py does
+  const docs = train ? read_docs(read_file('--input', config.input)) : blanks(model?.num_docs)
+  if (!docs.length) fail(`${config.input} has no documents: every line is blank`)
+  const uchars = model?.uchars ?? unique_chars(docs) // each character used must be one of these
+  const unknown = unique_chars([prefix, ...docs]).filter(ch => !uchars.includes(ch)).join('')
+  if (unknown) fail(`${load || config.input} has no ${JSON.stringify(unknown)}`)
+  if ([...prefix].length >= block_size) fail(`--prefix must be under ${block_size} long`)
+  // At ~175 bytes a Value, the heap must hold W weights and a step's graph over T positions: at
+  // each, a Value per weight, and 2 T for each dimension of each layer's attention
   const T = Math.min(block_size, docs.reduce((most, doc) => Math.max(most, doc.length + 1), 1))
-  const weights = n_embd * (2 * V + block_size + n_layer * 12 * n_embd)
-  const need = 150 * (weights + T * (weights + 2 * T * n_embd * n_layer))
+  const W = n_embd * (2 * (uchars.length + 1) + block_size + 12 * n_embd * n_layer)
+  const need = 175 * (W + T * (W + 2 * T * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
-  if (need > heap) throw new Error(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
-  const from_file = file?.weights.values() // --load: fill a model with the file's numbers in order,
-  const { state_dict } = create_model(V, config, { gauss: () => from_file?.next().value ?? 0 })
-  file?.compare(uchars, state_dict) // and --save must write it as that very file
+  if (need > heap) fail(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
+  const weights = model?.weights(create_model(uchars.length + 1, config, { gauss: () => 0 }))
   const onto = save && existsSync(save) && (statSync(save).isDirectory() ? 'a folder'
     : train && realpathSync(save) === realpathSync(config.input) && 'the input')
-  if (onto) throw new Error(`--save ${save}: that is ${onto}`)
-  if (save) write_whole(save) // a trial write, before training: the folder must take a file
-  return { config, docs, saved: file && { uchars, weights: file.weights } }
+  if (onto) fail(`--save ${save}: that is ${onto}`)
+  if (save) write_whole('--save', save) // a trial, before training: the folder must take a file
+  return { config: { ...config, uchars: model?.uchars, weights }, docs }
 }
-const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 33 ? 1 : 0)} GB`
+const blanks = (n = 0) => Array<string>(n).fill('') // --load alone: to shuffle as its run did
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`
 const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
-export type Saved = { uchars: string[], weights: number[] } // a model to load, weights in order
+const FORMAT = { format: 'microgpt.ts model', version: 2 } // what a model file starts with
+const json = JSON.stringify
 
-/** A model file, as --save writes it. The seed and the number of documents let a loading run
- * make the draws that the saving run made before it sampled, and so sample the same names. */
-function model_file(config: Config, num_docs: number, uchars: string[], state_dict: object) {
+/** --save: the model, and the seed and number of documents that let --load draw as this run did. */
+export function save_model(config: Config, num_docs: number, uchars: string[], state_dict: object) {
   const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
-  const seed = String(config.seed)
-  return { format: 'microgpt.ts model', version: 2, seed, num_docs, uchars, ...sizes, state_dict }
+  const model = { ...FORMAT, seed: `${config.seed}`, num_docs, uchars, ...sizes, state_dict }
+  const finite = Object.values(state_dict).flat(2).every((p: Value) => Number.isFinite(p.data))
+  if (!finite) fail(`--save ${config.save}: not saved: training diverged`)
+  const text = json(model, (_, v) => (v instanceof Value ? v.data : v))
+  write_whole('--save', config.save, `${text}\n`)
 }
-const json = (x: unknown) => JSON.stringify(x, (_, v) => (v instanceof Value ? v.data : v))
 
-/** --load: a model file, its sizes and seed read as the flags are. compare() refuses it unless
- * --save would write it again from a model of its sizes, made with its weights. */
+/** --load: a model that --save wrote, its sizes and seed read as flags; each part is checked. */
 function read_model(path: string) {
   const model = read_file('--load', path, JSON.parse)
-  const bad = (what: string) => new Error(`--load ${path}: ${what}`)
-  if (model?.format !== 'microgpt.ts model') throw bad('not a model that microgpt.ts saved')
-  const read = (k: keyof Config) => [k, read_flag(k, String(model[k]), `--load ${path}: ${k}`)]
-  const kept: Partial<Config> = Object.fromEntries([...SIZES, 'seed' as const].map(read))
-  const { num_docs, uchars } = model
-  const counted = Number.isSafeInteger(num_docs) && num_docs > 0 && num_docs < 2 ** 28 // blanks fit
-  if (!counted) throw bad(`num_docs must be a count of documents, not ${json(num_docs)}`)
-  const weights = Object.values(Object(model.state_dict)).flat(2) as number[]
-  const compare = (sorted: string[], state_dict: object) => {
-    const made: any = model_file({ ...defaults, ...kept }, num_docs, sorted, state_dict)
-    const differs = Object.keys({ ...made, ...model }).find(k => json(made[k]) !== json(model[k]))
-    if (differs) throw bad(`its ${differs} is not what --save writes for its sizes`)
-    if (!weights.every(Number.isFinite)) throw bad('its weights must be finite numbers')
+  const bad = (what: string) => fail(`--load ${path}: ${what}`)
+  if (model?.format !== FORMAT.format || model.version !== 2) bad('not a model that --save wrote')
+  const flags = [...SIZES, 'seed'].map(k => `--${k}=${model[k]}`) // read as the flags are
+  const settings = named('--load', path, () => parse_flags(flags))
+  const { num_docs, uchars, state_dict } = model
+  const count = Number.isInteger(num_docs) && num_docs > 0 && num_docs < 2 ** 28 // blanks fit
+  if (!count) bad(`its num_docs must be a count of documents, not ${JSON.stringify(num_docs)}`)
+  const sorted = Array.isArray(uchars) && json(unique_chars(uchars)) === json(uchars)
+  if (!sorted) bad('its uchars must be characters, sorted, each once')
+  const shape = (_: string, v: unknown) => (v instanceof Value || typeof v !== 'object' ? 0 : v)
+  const weights = (made: { state_dict: object }) => { // made by create_model with these sizes
+    const same = json(state_dict, shape) === json(made.state_dict, shape)
+    if (!same) bad('its state_dict does not have the shapes that its sizes give')
+    const weights: number[] = Object.values(state_dict).flat(2) as number[]
+    return weights.every(Number.isFinite) ? weights : bad('its weights must be finite numbers')
   }
-  const blanks: string[] = Array(num_docs).fill('') // documents to shuffle, for the same draws
-  const chars: string[] = Array.isArray(uchars) ? uchars : []
-  return { settings: { ...kept, num_steps: 0 }, uchars: chars, blanks, weights, compare }
+  return { settings: { ...settings, num_steps: 0 }, num_docs, uchars: uchars as string[], weights }
 }
 
-/** --save: the model as JSON (a Value as its data), unless training diverged. */
-function save_model(config: Config, docs: string[], uchars: string[], state_dict: object): void {
-  const diverged = Object.values(state_dict).flat(2).some((p: Value) => !Number.isFinite(p.data))
-  if (diverged) throw new Error(`--save ${config.save}: not saved: training diverged`)
-  write_whole(config.save, `${json(model_file(config, docs.length, uchars, state_dict))}\n`)
-}
-
-/** Writes text to a new file beside path, then renames it onto path, so path is whole or as it
- * was. Without text, it only tries that the folder takes a new file. */
-function write_whole(path: string, text?: string): void {
+/** Writes text beside path, then renames it onto path: path is whole or as it was. With no text,
+ * it only tries that the folder takes a file. */
+function write_whole(flag: string, path: string, text: string | Uint8Array = ''): void {
   const temporary = `${path}.${process.pid}.tmp`
   try {
-    naming('--save', path, () => writeFileSync(temporary, text ?? ''))
-    if (text !== undefined) naming('--save', path, () => renameSync(temporary, path))
+    named(flag, path, () => writeFileSync(temporary, text))
+    if (text.length) named(flag, path, () => renameSync(temporary, path))
   } finally {
     if (existsSync(temporary)) rmSync(temporary) // the trial's file, or a failed write's
   }
 }
 
-/** What f() returns, or its error as one line that names the flag and the file. */
-function naming<T>(flag: string, path: string, f: () => T): T {
-  try {
-    return f()
-  } catch (e) { // a TypeError is UTF8's: as Python does, it refuses bytes that are not UTF-8
-    throw new Error(`${flag} ${path}: ${e instanceof TypeError ? 'not UTF-8 text' : message(e)}`)
-  }
+/** A file as Python's open() reads it, strict UTF-8, then parsed; an error names the file. */
+function read_file(flag: string, path: string, parse = (text: string): any => text) {
+  const bytes = named(flag, path, () => readFileSync(path))
+  const text = named(flag, path, () => UTF8.decode(bytes), 'not UTF-8 text')
+  return named(flag, path, () => parse(text))
 }
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) // a BOM stays, as in Python
-/** A file's text, or what parse makes of it; an error names the flag and the file. */
-const read_file = (flag: string, path: string, parse = (text: string): any => text) =>
-  naming(flag, path, () => parse(UTF8.decode(readFileSync(path))))
+/** What f() returns; what it throws, as one line that names the flag and the file. */
+function named<T>(flag: string, path: string, f: () => T, what = ''): T {
+  try { return f() } catch (e) { return fail(`${flag} ${path}: ${what || message(e)}`) }
+}
+function fail(why: string): never { throw new Error(why) }
 const message = (e: unknown) => String(e instanceof Error ? e.message : e).replaceAll('\n', ' ')
   .replace(/^Maximum call stack size exceeded.*/, 'the graph is too deep for backward()')
 
-/** The loss picture for stderr: a bar for the mean of each twentieth of the steps, ▁ for the
- * lowest mean and █ for the highest, with the first and last means in numbers. */
+const NAMES_SHA256 = '0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d'
+/** microgpt.py with no input.txt downloads makemore's names.txt: so does this, and checks it. */
+async function download(path: string): Promise<void> {
+  const url = 'https://raw.githubusercontent.com/karpathy/makemore/988aa59/names.txt'
+  const failed = (why: unknown): never => fail(`${path} is missing, and ${url} ${why}; try --input`)
+  const response = await fetch(url).catch(e => failed(`could not be fetched (${message(e)})`))
+  if (!response.ok) failed(`answered HTTP ${response.status}`)
+  const bytes = new Uint8Array(await response.arrayBuffer().catch(e => failed(message(e))))
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  if (sha256 !== NAMES_SHA256) failed(`sent a file whose SHA-256 is not ${NAMES_SHA256}`)
+  write_whole('--input', path, bytes)
+  process.stderr.write(`microgpt.ts: downloaded ${url} to ${path}\n`)
+}
+
+/** The loss for stderr: a bar for the mean of each twentieth of the steps, from ▁ for the lowest
+ * to █ for the highest, between the first and last means. */
 export function loss_picture(losses: number[]): string {
   const n = Math.min(20, losses.length)
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
@@ -553,16 +542,18 @@ export function loss_picture(losses: number[]): string {
 }
 
 /** Runs the program: an error is one line on stderr, with the usage if a flag was wrong. */
-function cli(args: string[]): void {
+async function cli(args: string[]): Promise<void> {
   let usage = ` (${USAGE}; --help lists the flags)` // while the flags are read
   try {
     const { help, ...given } = parse_flags(args)
     usage = ''
-    if (help) return void print(help_text())
+    if (help) return void print([USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
+      `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n'))
     const t0 = performance.now()
-    const { config, docs, saved } = configure(given)
-    const losses = main(config, docs, saved)
-    const picture = losses.length ? `${loss_picture(losses)}\n` : ''
+    const { config, docs } = await configure(given)
+    const { uchars, state_dict, loss_history } = main(config, docs)
+    if (config.save) save_model(config, docs.length, uchars, state_dict)
+    const picture = loss_history.length ? `${loss_picture(loss_history)}\n` : ''
     const ms = Math.round(performance.now() - t0)
     process.stderr.write(`${picture}trained ${config.num_steps} steps and sampled in ${ms} ms\n`)
   } catch (e) {

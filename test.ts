@@ -6,8 +6,9 @@
  *
  * Speed: what can be checked in this process is (the generator, autograd, the model, the flags, the settings and
  * model-file checks, the loss picture); the program itself runs as a child process only where the whole run is the
- * point (the twin goldens, --save and --load, the terminal, and one case of each kind of bad input). Those
- * children start as soon as the file loads, a few at a time, while the in-process tests run.
+ * point (the twin goldens, --save and --load, the download, the terminal, and one case of each kind of bad input).
+ * Those children start as soon as the file loads, a few at a time, while the in-process tests run. The download is
+ * tested through a stubbed fetch(), since CI has no network.
  */
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -22,7 +23,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   Random, Value, configure, create_model, defaults, fixed, loss_picture, parse_flags, read_docs, settings, softmax,
-  unique_chars, type Vec,
+  unique_chars, type Config, type Vec,
 } from './microgpt.ts'
 
 // ---- helpers ----------------------------------------------------------------------------------------------------
@@ -43,7 +44,7 @@ const file = (name: string, text: string) => {
   writeFileSync(at(name), text)
   return at(name)
 }
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
 const lines = (text: string) => text.split('\n')
 // Samples as the program prints them: 'sample  1: kamon' gives 'kamon'
 const samples = (stdout: string) => lines(stdout).filter(l => l.startsWith('sample')).map(l => l.slice(11))
@@ -52,6 +53,21 @@ const util_linux_script = /util-linux/.test(spawnSync('script', ['--version'], {
 // A BOM, CRLF, a lone CR, a blank line, and white space that str.strip() removes (\u3000, \x85, \x1c, \u2003, \xa0)
 const TEXT = '\ufeffzoë\r\n  José \r\nbjörn\rさくら\n\n\u3000李雷\u3000\r\n\x85emma\x1c\nolivia\t\n😀ana\n' +
   '\uff21nna\n \r\n\u2003noah\u2003\nmia\nzoë\nliam\r\nava\n\u00a0sofía\u00a0\nlucas\n'
+
+// makemore's names.txt at commit 988aa59, the file that microgpt.py downloads (../shared/reference/README.md gives
+// its SHA-256), and the address that microgpt.py downloads it from (names_url in microgpt.py)
+const MAKEMORE = { sha256: '0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d',
+  url: 'https://raw.githubusercontent.com/karpathy/makemore/988aa59/names.txt' }
+// Stand-ins for fetch(), loaded with --import before microgpt.ts runs, since CI has no network. Each writes the URL
+// that it was asked for to fetched.txt in the folder that the program runs in, then answers as its name says.
+const STUB = Object.fromEntries(Object.entries({
+  ok: `return new Response(readFileSync(${JSON.stringify(NAMES)}))`,
+  http404: "return new Response('Not Found', { status: 404 })",
+  offline: "throw new TypeError('fetch failed')",
+  other: "return new Response('anna\\nbob\\n')",
+  broken: "return new Response(new ReadableStream({ start(c) { c.error(new Error('connection reset')) } }))",
+}).map(([name, answer]) => [name, file(`stub_${name}.mjs`, "import { readFileSync, writeFileSync } from 'node:fs'\n" +
+  `globalThis.fetch = async url => {\n  writeFileSync('fetched.txt', String(url))\n  ${answer}\n}\n`)]))
 
 // microgpt.py's whole stdout for each case in ../shared/reference (its README says how each was made): the SHA-256 of
 // the output, then the first byte of each line's SHA-256, in base64, so that a run that differs is told the first line
@@ -105,6 +121,19 @@ const GOLDEN: Record<string, [string, string]> = {
   nan: ['0f05ece4144be110e73dcc3106bfe6ee97661756668af61802c34266702141fa',
     '0+XndOLw44bj'],
 }
+// The twin claim's chaotic example in README.md: microgpt.py with `random.seed(123456789012345678901234567890)`,
+// `n_layer = 3`, `n_embd = 24`, `n_head = 6`, `learning_rate, ... = 0.05, ...` and `num_steps = 200`, on names.txt. Its
+// first 127 lines of stdout (to step 124) by SHA-256, each line with its newline, and its line for step 125.
+const CHAOS = { first: 'bcd6080f2aa35cf56591747ed9d5b3a13d7ca9edc8be098a27a5238a529996f1',
+  step125: 'step  125 /  200 | loss 2.7058' }
+// The file's parts, in lines, measured between its fences as README.md counts them
+function PARTS() {
+  const all = lines(readFileSync(MICROGPT, 'utf8')), fence = (title: string) => all.findIndex(l => l.startsWith(title))
+  const [one, a, b, entry] = ['// ---- 1)', '// ---- appendix A', '// ---- appendix B', '// ---- the entry point']
+    .map(fence)
+  return { header: one, algorithm: a - one, random: b - a, command_line: entry - b, entry: all.length - 1 - entry,
+    file: all.length - 1 }
+}
 const line_bytes = (text: string) => Buffer.from(lines(text).map(l => createHash('sha256').update(l).digest()[0]))
 // Asserts that stdout is microgpt.py's, byte for byte; if not, names the first line that differs
 function twin(stdout: string, name: string) {
@@ -152,15 +181,19 @@ function refused(r: Run, message: RegExp) {
   assert.match(r.stderr, message)
   assert.doesNotMatch(r.stderr, /\n\s+at /)
 }
-// The settings and weights that the command line would run with, or the line it would refuse them with
-const settle = (args: string[]) => configure(parse_flags(args))
+// The settings and documents that the command line would run with, or the line it would refuse them with
+const settle = async (args: string[]) => configure(parse_flags(args))
+// Asserts that the command line refuses these flags before anything runs, with this message
+const refuses = (args: string[], message: RegExp) => assert.rejects(settle(args), { message })
 // Runs an ES module's code in a child Node, with tsx to import microgpt.ts: for main() and the import itself
 const run_module = (code: string) =>
   run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
 
 // The children, asked for now so that they run while the in-process tests do, slowest first
 const runs = {
-  default: run([]),
+  default: run(['--save', at('names-model.json')]), // as the README's walk-through saves it, whatever num_samples
+  chaos: run(['--seed', '123456789012345678901234567890', '--n_layer', '3', '--n_embd', '24', '--n_head', '6',
+    '--learning_rate', '0.05', '--num_steps', '200', '--num_samples', '0']),
   head3: run(['--seed', '7', '--num_steps', '300', '--n_embd', '12', '--n_head', '3', '--block_size', '5',
     '--temperature', '1.3', '--num_samples', '30']),
   n_layer0: run(['--n_layer', '0', '--num_steps', '200', '--num_samples', '10']),
@@ -192,6 +225,16 @@ describe('random: Python\'s generator, draw for draw', () => {
     assert.deepEqual(draws(-7n, 2), [0.32383276483316237, 0.15084917392450192]) // Python seeds with |n|, as seed(7)
     assert.deepEqual(draws(2n ** 64n + 5n, 2), [0.5105783769365112, 0.8797586528012199])
     assert.deepEqual(draws(42n, 3), draws(42, 3)) // a number seed works like a bigint one
+  })
+  it('seeds wider than the state, 2^19968 and more, whose key is longer than 624 words', () => {
+    // python3 -c "import random; random.seed(2**20000 + 7); print([random.random() for _ in range(3)])"
+    const draws = (seed: bigint, n: number) => {
+      const r = new Random(seed)
+      return Array.from({ length: n }, () => r.random())
+    }
+    assert.deepEqual(draws(2n ** 20000n + 7n, 3), [0.37198756063326666, 0.13871584193726605, 0.3738317417404159])
+    // python3 -c "import random; random.seed(-(2**19968) - 1); print([random.random() for _ in range(2)])"
+    assert.deepEqual(draws(-(2n ** 19968n) - 1n, 2), [0.20803343434130195, 0.9866268791678816])
   })
   it('keeps step with Python across a twist of the state (the 701st draw after seed(42))', () => {
     // python3 -c "import random; random.seed(42); [random.random() for _ in range(700)]; print(random.random())"
@@ -234,6 +277,14 @@ describe('dataset and tokenizer: lines and characters as Python sees them', () =
     // python3 -c "print([l.strip() for l in open('input.txt', encoding='utf-8') if l.strip()])", input.txt holding TEXT
     assert.deepEqual(read_docs(TEXT), ['\ufeffzoë', 'José', 'björn', 'さくら', '李雷', 'emma', 'olivia',
       '😀ana', 'Ａnna', 'noah', 'mia', 'zoë', 'liam', 'ava', 'sofía', 'lucas'])
+  })
+  it('strips the rarer white space too, and splits lines only where open() does', () => {
+    // input.txt holding WS, then
+    // python3 -c "print([l.strip() for l in open('input.txt', encoding='utf-8') if l.strip()])"
+    const WS = 'ann\u202f\n\u1680bob\ncarl\u2028\n\u2029dan\neve\u205f\nfay\v\ngus\f\n\vhal\f\n'
+    assert.deepEqual(read_docs(WS), ['ann', 'bob', 'carl', 'dan', 'eve', 'fay', 'gus', 'hal'])
+    // \v, \f, \x1c to \x1e, \x85, U+2028 and U+2029 end a line for str.splitlines(), but not for open()
+    assert.deepEqual(read_docs('a\vb\fc\x1cd\x85e\u2028f\u2029g\n'), ['a\vb\fc\x1cd\x85e\u2028f\u2029g'])
   })
   it('orders characters by code point, as sorted(set(...)) does, with U+FF21 before U+1F600', () => {
     // python3 -c "print(sorted(set(''.join(docs))))" for the docs above
@@ -388,11 +439,20 @@ describe('flags: named after the variables, each of its kind', () => {
     assert.equal(parse_flags(['--seed', '123456789012345678901234567890']).seed, 123456789012345678901234567890n)
     assert.equal(parse_flags(['-h']).help, true)
     assert.equal(parse_flags(['--help']).help, true)
+    assert.deepEqual(parse_flags(['--prefix=', '--save', 'm.json']), { prefix: '', save: 'm.json' })
+  })
+  it('reads a negative number after a space as the value, as Python\'s argparse does', () => {
+    assert.deepEqual(parse_flags(['--seed', '-7', '--learning_rate', '-0.01', '--prefix', '-']),
+      { seed: -7n, learning_rate: -0.01, prefix: '-' })
+    assert.deepEqual(parse_flags(['--learning_rate', '-.5e-2']), { learning_rate: -0.005 })
   })
   const bad: [string, string[], RegExp][] = [
-    ['an unknown flag', ['--n_embed', '8'], /^unknown flag --n_embed; did you mean --n_embd\?$/],
-    ['a flag with no value', ['--seed'], /'--seed <value>' argument missing/],
-    ['an argument that is not a flag', ['names.txt'], /Unexpected argument 'names.txt'/],
+    ['an unknown flag', ['--verbose', '8'], /^unknown flag --verbose$/],
+    ['a flag with no value', ['--seed'], /^--seed needs a value$/],
+    ['a flag whose value is another flag', ['--prefix', '--save', 'm.json'], /^--prefix needs a value$/],
+    ['a flag whose value is -h', ['--prefix', '-h'], /^--prefix needs a value$/],
+    ['an argument that is not a flag', ['names.txt'], /^unknown flag names\.txt$/],
+    ['a value for --help', ['--help=x'], /^unknown flag --help=x$/],
     ['a malformed integer', ['--n_embd', 'sixteen'], /^--n_embd must be a size, 1 or more, not 'sixteen'$/],
     ['a fractional count', ['--n_layer=1.5'], /^--n_layer must be a count, 0 or more, not '1.5'$/],
     ['a fractional size', ['--block_size=1.5'], /^--block_size must be a size, 1 or more, not '1.5'$/],
@@ -400,39 +460,46 @@ describe('flags: named after the variables, each of its kind', () => {
     ['no heads', ['--n_head', '0'], /^--n_head must be a size, 1 or more, not '0'$/],
     ['a width of 0', ['--n_embd=0'], /^--n_embd must be a size, 1 or more, not '0'$/],
     ['a negative count', ['--num_steps=-5'], /^--num_steps must be a count, 0 or more, not '-5'$/],
+    ['a negative count after a space', ['--num_steps', '-5'], /^--num_steps must be a count, 0 or more, not '-5'$/],
     ['a negative n_layer', ['--n_layer=-1'], /^--n_layer must be a count, 0 or more, not '-1'$/],
     ['a count too large to be exact', ['--num_samples=12345678901234567890'], /must be a count/],
     ['a number too large to be finite', ['--learning_rate=1e400'], /^--learning_rate must be a number, not '1e400'$/],
-    ['a negative value after a space', ['--seed', '-7'], /ambiguous.*use '--seed=-XYZ'/s],
     ['a malformed number', ['--learning_rate', '1e'], /^--learning_rate must be a number, not '1e'$/],
+    ['a hexadecimal number', ['--num_steps', '0x10'], /^--num_steps must be a count, 0 or more, not '0x10'$/],
+    ['a blank number', ['--learning_rate='], /^--learning_rate must be a number, not ''$/],
     ['a malformed seed', ['--seed', '4.2'], /^--seed must be an integer, not '4.2'$/],
+    // microgpt.py cannot run a temperature of 0 (it divides by it), and runs one below 0 only by accident: the
+    // least likely token becomes the favourite
+    ['a temperature of 0', ['--temperature', '0'], /^--temperature must be a number above 0, not '0'$/],
+    ['a negative temperature', ['--temperature=-0.5'], /^--temperature must be a number above 0, not '-0.5'$/],
+    ['an infinite temperature', ['--temperature=1e999'], /^--temperature must be a number above 0/],
   ]
   for (const [name, args, message] of bad) {
     it(`refuses ${name}`, () => assert.throws(() => parse_flags(args), { message }))
   }
-  it('names the flag that a typo meant: dashes for underscores, a letter missing, added or changed', () => {
-    const typos: [string, string][] = [['--num-steps', 'num_steps'], ['--nembd', 'n_embd'], ['--n_embed', 'n_embd'],
-      ['--temprature', 'temperature'], ['--learning-rat', 'learning_rate'], ['--sed', 'seed'],
-      ['--n-layers', 'n_layer']]
+  it('names the flag that a typo meant: dashes for underscores, and any letter case', () => {
+    const typos: [string, string][] = [['--num-steps', 'num_steps'], ['--N_EMBD', 'n_embd'],
+      ['--Learning-Rate', 'learning_rate'], ['--block-size', 'block_size'], ['--SEED', 'seed']]
     for (const [typo, flag] of typos) {
       const message = `unknown flag ${typo}; did you mean --${flag}?`
       assert.throws(() => parse_flags(['--seed', '1', typo, '8']), { message })
     }
-    const message = 'unknown flag --num-steps; did you mean --num_steps?'
+    const message = 'unknown flag --num-steps=5; did you mean --num_steps?'
     assert.throws(() => parse_flags(['--num-steps=5']), { message })
-    // nothing near: no guess, and a typo longer than any flag is not searched
-    assert.throws(() => parse_flags(['--verbose']), { message: 'unknown flag --verbose' })
+    // other typos get no guess, however long
+    assert.throws(() => parse_flags(['--tempreture', '1']), { message: 'unknown flag --tempreture' })
     assert.throws(() => parse_flags([`--${'x'.repeat(100_000)}`, '1']), { message: /^unknown flag --x+$/ })
   })
-  it('takes a count written 1e3 or 16.0, and a learning rate of 0 or below, as microgpt.py runs it', () => {
+  it('takes a count written 1e3, 1E3 or 16.0, and a learning rate of 0 or below, as microgpt.py runs it', () => {
     assert.deepEqual(parse_flags(['--num_steps', '1e3', '--n_embd', '16.0']), { num_steps: 1000, n_embd: 16 })
+    assert.deepEqual(parse_flags(['--num_steps', '1E3', '--num_samples=2E+1']), { num_steps: 1000, num_samples: 20 })
     assert.deepEqual(parse_flags(['--learning_rate', '0', '--temperature', '2']), { learning_rate: 0, temperature: 2 })
     assert.deepEqual(parse_flags(['--learning_rate=-0.01']), { learning_rate: -0.01 }) // gradient ascent, but it runs
   })
   it('reads a flag by the kind declared beside its default, whatever the default is edited to', async () => {
     // A learner's edits: temperature 0.5 becomes 1, and learning_rate 0.01 becomes 1 (numbers that look like counts)
     const edited = readFileSync(MICROGPT, 'utf8')
-      .replace("temperature: set('number', 0.5,", "temperature: set('number', 1,")
+      .replace("temperature: set('positive', 0.5,", "temperature: set('positive', 1,")
       .replace("learning_rate: set('number', 0.01,", "learning_rate: set('number', 1,")
     mkdirSync(at('edited'))
     writeFileSync(at('edited/microgpt.ts'), edited)
@@ -446,9 +513,8 @@ describe('flags: named after the variables, each of its kind', () => {
     assert.equal(r.status, 0, r.stderr)
     assert.equal(samples(r.stdout).length, 2)
   })
-  it('takes the last of a repeated flag, as parseArgs does, and refuses a value for --help', () => {
+  it('takes the last of a repeated flag', () => {
     assert.deepEqual(parse_flags(['--num_steps', '5', '--num_steps=7']), { num_steps: 7 })
-    assert.throws(() => parse_flags(['--help=x']), { message: /--help' does not take an argument/ })
   })
   it('--help answers before any check of the input, and a start through a symlink runs the program', async () => {
     symlinkSync(MICROGPT, at('linked.ts'))
@@ -457,9 +523,8 @@ describe('flags: named after the variables, each of its kind', () => {
     assert.equal(r.status, 0, r.stderr)
     assert.match(r.stdout, /^usage: node microgpt\.ts .*\n {2}--input /)
   })
-  it('an error that is not about the flags comes without the usage', async () => {
-    const r = await run(['--input', at('missing.txt')])
-    assert.doesNotMatch(r.stderr, /usage/)
+  it('an error that is not about the flags comes without the usage, on one line whatever the path', async () => {
+    refused(await run(['--input', at('missing\nfile.txt')]), /^microgpt\.ts: --input .*missing file\.txt: ENOENT/)
   })
   it('the README\'s table of flags says what --help says', () => {
     const readme = readFileSync(fileURLToPath(new URL('README.md', import.meta.url)), 'utf8')
@@ -469,8 +534,8 @@ describe('flags: named after the variables, each of its kind', () => {
       [`--${k}`, s.value === '' ? 'none' : String(s.value), s.what]))
   })
   it('a bad flag, from the command line: one line with the usage, exit code 1', async () => {
-    refused(await run(['--n_embed', '8']),
-      /unknown flag --n_embed; did you mean --n_embd\? \(usage: .*; --help lists the flags\)/)
+    refused(await run(['--num-steps', '8']),
+      /unknown flag --num-steps; did you mean --num_steps\? \(usage: .*; --help lists the flags\)/)
   })
   it('--help says what every flag does, and its default', async () => {
     const { status, stdout } = await run(['--help'])
@@ -492,13 +557,11 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
   writeFileSync(surrogate, Buffer.from([0x61, 0x0a, 0xed, 0xa0, 0x80, 0x0a])) // U+D800, which Python's UTF-8 refuses
   const bad: [string, string[], RegExp][] = [
     ['n_embd not divisible by n_head', ['--n_embd', '10', '--n_head', '4'], /^n_head 4 must divide n_embd 10$/],
-    ['a temperature of 0', ['--temperature', '0'], /temperature must be above 0, not 0/],
-    ['a negative temperature', ['--temperature=-0.5'], /temperature must be above 0, not -0.5/],
     ['a missing input file', ['--input', at('missing.txt')], /^--input .*missing\.txt: ENOENT: no such file/],
     ['an input that is a folder', ['--input', scratch], /^--input .*: EISDIR/],
     ['a save over the input', ['--input', file('mine.txt', 'anna\nbob\n'), '--save', at('mine.txt')],
       /that is the input$/],
-    ['an empty file', ['--input', empty], /has no documents/],
+    ['an empty file', ['--input', empty], /^.*empty\.txt has no documents: every line is blank$/],
     // python3 microgpt.py on such an input.txt stops with UnicodeDecodeError before it prints anything
     ['an input that is not UTF-8 (Latin-1)', ['--input', latin1], /^--input .*latin1\.txt: not UTF-8 text$/],
     ['an input with a UTF-8-encoded surrogate', ['--input', surrogate], /surrogate\.txt: not UTF-8 text$/],
@@ -516,57 +579,36 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
     ['a save onto the input through a symlink', ['--input', at('mine.txt'), '--save', at('mine_link.txt')],
       /^--save .*mine_link\.txt: that is the input$/],
   ]
-  for (const [name, args, message] of bad) it(`refuses ${name}`, () => assert.throws(() => settle(args), { message }))
-  it('takes a prefix one shorter than block_size, counted in code points', () => {
-    assert.equal(settle(['--prefix', 'annabel', '--block_size', '8']).config.prefix, 'annabel')
-    const emoji = settle(['--input', at('unicode.txt'), '--prefix', '😀😀', '--block_size', '3'])
+  for (const [name, args, message] of bad) it(`refuses ${name}`, () => refuses(args, message))
+  it('takes a prefix one shorter than block_size, counted in code points', async () => {
+    assert.equal((await settle(['--prefix', 'annabel', '--block_size', '8'])).config.prefix, 'annabel')
+    const emoji = await settle(['--input', at('unicode.txt'), '--prefix', '😀😀', '--block_size', '3'])
     assert.equal(emoji.config.prefix, '😀😀')
   })
-  it('runs large sizes that fit, in a heap of 1 GB or more', () => {
-    // at most 0.26 GB each, by the bound below
-    assert.equal(settle(['--n_embd', '64']).config.n_embd, 64)
-    assert.equal(settle(['--block_size', '64', '--n_layer', '4']).config.block_size, 64)
-    assert.equal(settle(['--n_layer', '30']).config.n_layer, 30)
+  it('runs large sizes that fit, in a heap of 1 GB or more', async () => {
+    // at most 0.34 GB each, by the estimate in configure()
+    assert.equal((await settle(['--n_embd', '64'])).config.n_embd, 64)
+    assert.equal((await settle(['--block_size', '64', '--n_layer', '4'])).config.block_size, 64)
+    assert.equal((await settle(['--n_layer', '30'])).config.n_layer, 30)
   })
-  // Each part of the memory bound, with a size grown from this heap's limit until that part tips it over the limit
-  // while the rest stays under it, so that the test fails if the part is left out, whatever the heap. The bound, as
-  // configure() counts it: 150 bytes a Value, for W weights, and at each of T positions a Value per weight and 2 T per
-  // dimension a layer, with W = n_embd (2 V + block_size + 12 n_embd n_layer)
-  const heap = getHeapStatistics().heap_size_limit
-  type Sizes = { V: number, T: number, n_embd: number, block_size: number, n_layer: number }
-  const bound = ({ V, T, n_embd, block_size, n_layer }: Sizes, drop = '') => {
-    const W = n_embd * (2 * V * +(drop !== 'V') + block_size * +(drop !== 'wpe') +
-      12 * n_embd * n_layer * +(drop !== 'layers'))
-    const graph = T * (W * +(drop !== 'T W') + 2 * T * n_embd * n_layer * +(drop !== 'attention'))
-    return 150 * (W * +(drop !== 'W') + graph)
-  }
-  const cjk = file('cjk.txt', Array.from({ length: 30000 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('\n'))
-  const tiny = file('tiny.txt', 'a\n') // V = 2, T = 2
-  const parts: [string, string, (x: number) => Sizes, (x: number) => string[]][] = [
-    ['the weights of wpe, block_size rows', 'wpe', x => ({ V: 2, T: 2, n_embd: 16, block_size: x, n_layer: 0 }),
-      x => ['--input', tiny, '--n_layer', '0', '--block_size', `${x}`]],
-    ['the weights of wte and lm_head, V rows each', 'V',
-      x => ({ V: 30001, T: 2, n_embd: x, block_size: 16, n_layer: 0 }),
-      x => ['--input', cjk, '--n_layer', '0', '--n_embd', `${x}`, '--n_head', '1']],
-    ['the weights of the layers, 12 n_embd rows each', 'layers',
-      x => ({ V: 2, T: 2, n_embd: 16, block_size: 16, n_layer: x }), x => ['--input', tiny, '--n_layer', `${x}`]],
-    ['the weights once more, apart from the step graph', 'W',
-      x => ({ V: 2, T: 2, n_embd: 16, block_size: x, n_layer: 0 }),
-      x => ['--input', tiny, '--n_layer', '0', '--block_size', `${x}`]],
-    ['the step graph, a Value per weight at each of T positions', 'T W',
-      x => ({ V: 27, T: 16, n_embd: 16, block_size: 16, n_layer: x }), x => ['--n_layer', `${x}`]],
-    ['attention, 2 T Values per dimension a layer at each position', 'attention',
-      x => ({ V: 3, T: x, n_embd: 1, block_size: x, n_layer: 1 }),
-      x => ['--input', file(`long${x}.txt`, 'ab'.repeat(x)), '--block_size', `${x}`, '--n_embd', '1', '--n_head', '1']],
-  ]
-  for (const [part, drop, sizes, args] of parts) {
-    it(`counts ${part}`, () => {
-      let x = 1
-      while (bound(sizes(x)) <= heap) x = Math.ceil(x * 1.1)
-      assert.ok(bound(sizes(x), drop) < heap, `without ${drop}, ${x} would still be refused`)
-      assert.throws(() => settle(args(x)), { message: /^these sizes need [\d.]+ GB/ })
-    })
-  }
+  it('counts a step\'s positions up to block_size only, however long the lines', async () => {
+    // 3,000 letters a line, at block_size 16: each step reads 16 tokens, so it fits and runs at once. Counted as
+    // 3,001 positions, the estimate would be over 40 GB.
+    const long = file('long_lines.txt', Array.from({ length: 4 }, (_, i) => 'abcd'[i].repeat(3000)).join('\n'))
+    const { config, docs } = await settle(['--input', long])
+    assert.deepEqual([config.block_size, docs.length], [16, 4])
+  })
+  it('in a heap of 300 MB, 26 layers of the default width train and 32 are refused at once', async () => {
+    // Measured here: with --max-old-space-size=256 (a heap limit of 304 MB), 31 layers train and 32 run out of
+    // memory. So the estimate lets 26 through and refuses 32, before anything is printed.
+    const small_heap = [process.execPath, '--max-old-space-size=256', '--import', TSX, MICROGPT]
+    const args = ['--num_steps', '2', '--num_samples', '1']
+    const [fits, refused_at_once] = await Promise.all([run(['--n_layer', '26', ...args], scratch, small_heap),
+      run(['--n_layer', '32', ...args], scratch, small_heap)])
+    assert.equal(fits.status, 0, fits.stderr)
+    assert.match(fits.stdout, /^step {4}2 \/ {4}2 \| loss /m)
+    refused(refused_at_once, /^microgpt\.ts: these sizes need 0\.3 GB, and the heap holds 0\.3 GB\n$/)
+  })
   it('a bad input file, from the command line: one line, exit code 1', async () => {
     refused(await run(['--input', at('missing.txt')]), /ENOENT: no such file or directory/)
     refused(await run(['--input', latin1]), /latin1\.txt: not UTF-8 text\n/)
@@ -688,34 +730,56 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
       assert.match(screen, /\nsample {2}1: [^\n]*\nloss \d\.\d\d [▁▂▃▄▅▆▇█]{3} \d\.\d\d .*\ntrained 3 /)
     })
   it('names each default again in sections 1 to 3, where microgpt.py sets it, within the layout\'s budget', () => {
-    const source = readFileSync(MICROGPT, 'utf8'), all = lines(source)
+    const source = readFileSync(MICROGPT, 'utf8')
     const algorithm = source.slice(source.indexOf('// ---- 1)'), source.indexOf('// ---- appendix A'))
     const d = defaults
     const sizes = `${d.n_layer}, ${d.n_embd}, ${d.block_size} and ${d.n_head} in microgpt.py`
     for (const text of [`random.seed(${d.seed})`, sizes,
       `learning_rate ${d.learning_rate}`, `num_steps ${d.num_steps}`, `num_samples ${d.num_samples}`,
       `// ${d.temperature}: under 1`]) assert.ok(algorithm.includes(text), text)
-    assert.ok(all.findIndex(l => l.startsWith('// ---- 1)')) <= 15) // the header and imports: 15 lines at most
-    assert.ok(lines(algorithm).length - 1 <= 255) // sections 1 to 3
-    assert.deepEqual(all.filter(l => l.length > 100), [])
+    const part = PARTS()
+    assert.ok(part.header <= 15 && part.algorithm <= 255 && part.random <= 100, JSON.stringify(part))
+    assert.deepEqual(lines(source).filter(l => l.length > 100), [])
+  })
+  it('section 3 is microgpt.py\'s script: no --save in it, and at most 6 lines for --load and the loss picture', () => {
+    const source = readFileSync(MICROGPT, 'utf8')
+    const script = lines(source.slice(source.indexOf('// ---- 3)'), source.indexOf('// ---- appendix A')))
+    assert.deepEqual(script.filter(l => /save/i.test(l)), [])
+    const hooks = script.filter(l => /config\.(uchars|weights)|loss_history/.test(l))
+    assert.ok(hooks.length <= 6, hooks.join('\n'))
   })
   it('importing the file trains nothing', async () => {
     const code = `const m = await import(${JSON.stringify(MICROGPT)}); console.log(Object.keys(m).sort().join(' '))`
     const r = await run_module(code)
     const names = 'Random Value configure create_model defaults dot fixed linear loss_picture main parse_flags ' +
-      'read_docs rmsnorm settings softmax unique_chars'
+      'read_docs rmsnorm save_model settings softmax unique_chars'
     assert.equal(r.stdout, `${names}\n`)
+  })
+  it('the README\'s chaotic example: microgpt.py\'s own lines to step 124, and a last digit apart at step 125', async () => {
+    const { status, stdout } = await runs.chaos
+    assert.equal(status, 0)
+    const out = lines(stdout)
+    assert.equal(sha256(out.slice(0, 127).map(l => `${l}\n`).join('')), CHAOS.first)
+    assert.equal(out[127], 'step  125 /  200 | loss 2.7057') // microgpt.py prints CHAOS.step125, 2.7058
+    assert.notEqual(out[127], CHAOS.step125)
+    const readme = readFileSync(fileURLToPath(new URL('README.md', import.meta.url)), 'utf8')
+    assert.match(readme, /--num_steps 200` parts at step 125, where microgpt\.py prints 2\.7058 and this 2\.7057/)
   })
 })
 
 describe('keeping a model: --save, --load and --prefix', () => {
   const model = at('kept.json')
   mkdirSync(at('elsewhere'))
-  // --load alone, in a folder without names.txt, from a copy of microgpt.ts with no names.txt beside it either
+  // --load alone, in a folder without names.txt, from a copy of microgpt.ts with no names.txt beside it either, and
+  // with fetch() stubbed to fail: the input is neither read nor downloaded. It saves the model again, and then saves
+  // that copy onto itself.
   mkdirSync(at('alone'))
   writeFileSync(at('alone/microgpt.ts'), readFileSync(MICROGPT))
+  const offline = [process.execPath, '--import', TSX, '--import', STUB.offline, at('alone/microgpt.ts')]
   const alone = runs.trained.then(() => run(['--load', model, '--num_samples', '8', '--save', at('again.json')],
-    at('elsewhere'), [process.execPath, '--import', TSX, at('alone/microgpt.ts')]))
+    at('elsewhere'), offline))
+  const onto_itself = alone.then(() => run(['--load', at('again.json'), '--num_samples', '0', '--save',
+    at('again.json')], at('elsewhere'), offline))
   const reseeded = runs.trained.then(() => run(['--load', model, '--num_samples', '8', '--seed', '7', '--save',
     at('reseeded.json')]))
   const more = runs.trained.then(() => run(['--load', model, '--num_steps', '1', '--num_samples', '0']))
@@ -757,15 +821,23 @@ describe('keeping a model: --save, --load and --prefix', () => {
       assert.match(stderr, /^trained 0 steps/)
       // so the loaded weights made the difference: the untrained model samples other names
       assert.notDeepEqual(samples((await runs.steps0).stdout).slice(0, 8), samples(trained.stdout))
+      const again = readFileSync(at('again.json'), 'utf8'), itself = await onto_itself
+      assert.equal(itself.status, 0, itself.stderr)
+      assert.equal(readFileSync(at('again.json'), 'utf8'), again)
+      assert.deepEqual(readdirSync(at('alone')), ['microgpt.ts']) // no names.txt was fetched
+      assert.deepEqual(readdirSync(at('elsewhere')), [])
     })
   it('--save writes every weight so that --load reads it back bit for bit', async () => {
     // main() itself, given weights that a short decimal would round (0.1 + 0.2, 1 / 3, subnormals, the largest double)
-    // and full-precision normal draws, with 0 steps: what it saves, and what --load then reads, are those weights
-    const code = `const { main, defaults, Random } = await import(${JSON.stringify(MICROGPT)})
+    // and full-precision normal draws, with 0 steps, then save_model(): what it saves, and what --load then reads, are
+    // those weights
+    const code = `const { main, save_model, defaults, Random } = await import(${JSON.stringify(MICROGPT)})
       const r = new Random(11), odd = [0.1 + 0.2, 1 / 3, -Math.PI, 5e-324, -1e-310, 1.7976931348623157e308]
-      const weights = [...odd, ...Array.from({ length: 4000 }, () => r.gauss(0, 0.08))]
-      main({ ...defaults, num_steps: 0, num_samples: 0, save: ${JSON.stringify(at('exact.json'))} }, ['ab'],
-        { uchars: ['a', 'b'], weights })
+      const weights = [...odd, ...Array.from({ length: 3424 - odd.length }, () => r.gauss(0, 0.08))]
+      const config = { ...defaults, num_steps: 0, num_samples: 0, save: ${JSON.stringify(at('exact.json'))},
+        uchars: ['a', 'b'], weights }
+      const { uchars, state_dict } = main(config, ['ab'])
+      save_model(config, 1, uchars, state_dict)
       console.error(JSON.stringify(weights))`
     const r = await run_module(code)
     assert.equal(r.status, 0, r.stderr)
@@ -774,7 +846,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
     const written: number[] = Object.values(saved.state_dict).flat(2) as number[]
     assert.equal(written.length, 3424) // vocab 3, the default sizes
     assert.ok(written.every((w, i) => Object.is(w, given[i])), 'a weight was written other than it was')
-    const loaded = settle(['--load', at('exact.json')]).saved!.weights
+    const loaded = (await settle(['--load', at('exact.json')])).config.weights!
+    assert.equal(loaded.length, 3424)
     assert.ok(loaded.every((w, i) => Object.is(w, given[i])), 'a weight was read other than it was written')
     assert.equal((await alone).status, 0) // and a saved file, loaded and saved again, is the same file
     assert.equal(readFileSync(at('again.json'), 'utf8'), readFileSync(model, 'utf8'))
@@ -787,11 +860,12 @@ describe('keeping a model: --save, --load and --prefix', () => {
     assert.notDeepEqual(samples(saving.stdout), samples((await runs.trained).stdout).slice(0, 6))
   })
   it('--save refuses weights that went to Infinity, not only NaN', async () => {
-    // main() itself, given weights that are all Infinity and 0 steps: the save must refuse them
-    const code = `const { main, defaults } = await import(${JSON.stringify(MICROGPT)})
-      const weights = Array(5000).fill(Infinity), save = ${JSON.stringify(at('infinite_save.json'))}
-      try { main({ ...defaults, num_steps: 0, num_samples: 0, save }, ['ab'], { uchars: ['a', 'b'], weights }) }
-      catch (e) { console.error(e.message) }`
+    // main() itself, given weights that are all Infinity and 0 steps, then save_model(): it must refuse them
+    const code = `const { main, save_model, defaults } = await import(${JSON.stringify(MICROGPT)})
+      const weights = Array(3424).fill(Infinity), save = ${JSON.stringify(at('infinite_save.json'))}
+      const config = { ...defaults, num_steps: 0, num_samples: 0, save, uchars: ['a', 'b'], weights }
+      const { state_dict } = main(config, ['ab'])
+      try { save_model(config, 1, ['a', 'b'], state_dict) } catch (e) { console.error(e.message) }`
     const r = await run_module(code)
     assert.match(r.stderr, /^--save .*infinite_save\.json: not saved: training diverged\n$/)
     assert.throws(() => statSync(at('infinite_save.json')), /ENOENT/)
@@ -810,12 +884,12 @@ describe('keeping a model: --save, --load and --prefix', () => {
     const { stdout, stderr } = await more
     assert.match(stdout, /^num docs: 32033\n/, stderr) // it read the input
     // Step 1's loss, computed here from the file's weights on the first name that the file's seed shuffles to the front
-    const { config, docs, saved } = settle(['--load', model, '--num_steps', '1'])
+    const { config, docs } = await settle(['--load', model, '--num_steps', '1'])
     const random = new Random(config.seed)
     random.shuffle(docs)
-    const uchars = saved!.uchars, BOS = uchars.length
+    const uchars = config.uchars!, BOS = uchars.length
     const { params, gpt, kv_cache } = create_model(BOS + 1, config, random)
-    params.forEach((p, i) => { p.data = saved!.weights[i] })
+    params.forEach((p, i) => { p.data = config.weights![i] })
     const tokens = [BOS, ...Array.from(docs[0], ch => uchars.indexOf(ch)), BOS], n = tokens.length - 1
     const keys = kv_cache(), values = kv_cache(), losses: Vec = []
     for (let pos = 0; pos < n; pos++) {
@@ -842,9 +916,9 @@ describe('keeping a model: --save, --load and --prefix', () => {
     const { status, stdout, stderr } = await small_loaded
     assert.equal(status, 0, stderr)
     assert.equal(lines(stdout)[2], 'num params: 2032') // as in flags-run.out, the same sizes
-    const { config } = settle(['--load', at('small.json')]) // sizes that only the file gives, not the defaults
+    const { config } = await settle(['--load', at('small.json')]) // sizes that only the file gives
     assert.deepEqual([config.n_layer, config.n_embd, config.n_head, config.block_size], [2, 8, 2, 8])
-    assert.equal(settle(['--load', at('small.json'), '--n_embd', '8']).config.n_embd, 8)
+    assert.equal((await settle(['--load', at('small.json'), '--n_embd', '8'])).config.n_embd, 8)
   })
   it('--prefix starts every sample with its text, read through gpt() without drawing', async () => {
     // The rule, written out: feed BOS and the prefix, then draw each next token until BOS
@@ -875,9 +949,13 @@ describe('keeping a model: --save, --load and --prefix', () => {
   it('a save that fails leaves the file that was there; a save that works replaces it whole', async () => {
     mkdirSync(at('saves'))
     const path = file('saves/keep.json', 'the old model\n')
-    const diverged = await run(['--learning_rate', '1e300', '--num_steps', '3', '--num_samples', '1', '--save', path])
+    const diverged = await run(['--learning_rate', '1e300', '--num_steps', '3', '--num_samples', '0', '--save', path])
     assert.equal(diverged.status, 1)
     assert.match(diverged.stderr, /microgpt\.ts: --save .*keep\.json: not saved: training diverged\n$/)
+    assert.equal(readFileSync(path, 'utf8'), 'the old model\n')
+    // with samples, the run stops where microgpt.py stops, in random.choices, before anything is saved
+    const sampled = await run(['--learning_rate', '1e300', '--num_steps', '3', '--num_samples', '1', '--save', path])
+    assert.equal(sampled.stderr, 'microgpt.ts: cannot sample: weights sum to NaN\n')
     assert.equal(readFileSync(path, 'utf8'), 'the old model\n')
     const old_file = statSync(path).ino
     assert.equal((await run(['--num_steps', '2', '--num_samples', '0', '--save', path])).status, 0)
@@ -900,6 +978,10 @@ describe('keeping a model: --save, --load and --prefix', () => {
     broken('no_chars.json', m => ({ ...m, uchars: undefined })),
     broken('unordered.json', m => ({ ...m, uchars: [...m.uchars].reverse() })),
     broken('no_size.json', m => ({ ...m, n_head: 0 })),
+    broken('no_layers.json', m => ({ ...m, n_layer: undefined })),
+    broken('twice.json', m => ({ ...m, uchars: ['a', ...m.uchars] })),
+    broken('pair.json', m => ({ ...m, uchars: ['ab', ...m.uchars.slice(2)] })),
+    broken('number_char.json', m => ({ ...m, uchars: [1, ...m.uchars.slice(1)] })),
     broken('text_size.json', m => ({ ...m, n_embd: 'sixteen' })),
     broken('no_docs.json', m => ({ ...m, num_docs: 'many' })),
     broken('bad_seed.json', m => ({ ...m, seed: '4.2' })),
@@ -926,39 +1008,39 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a missing file', ['missing.json'], /^--load .*missing\.json: ENOENT: no such file/],
     ['a folder', [''], /^--load .*: EISDIR/],
     ['a file that is not JSON', ['weights.txt'], /^--load .*weights\.txt: .*is not valid JSON/],
-    ['JSON that is not a model', ['other.json'], /^--load .*other\.json: not a model that microgpt\.ts saved$/],
-    ['a model of another version', ['old.json'], /old\.json: its version is not what --save writes/],
-    ['a model with 2^28 documents', ['many_docs.json'], /many_docs\.json: num_docs must be a count .*268435456/],
-    ['a model with no documents', ['zero_docs.json'], /zero_docs\.json: num_docs must be a count .* 0$/],
-    ['a model with -5 documents', ['minus_docs.json'], /minus_docs\.json: num_docs must be a count .* -5$/],
-    ['a model with 2.5 documents', ['half_docs.json'], /half_docs\.json: num_docs must be a count .* 2\.5$/],
-    ['a model with a key that --save does not write', ['extra_key.json'], /extra_key\.json: its comment is not/],
-    ['a model without a key that --save writes', ['no_version.json'], /no_version\.json: its version is not/],
-    ['a model whose seed is a number', ['seed_number.json'], /seed_number\.json: its seed is not what --save/],
-    ['a model whose seed is written 042', ['seed_zero.json'], /seed_zero\.json: its seed is not what --save/],
-    ['a model whose size is the text "16"', ['size_text.json'], /size_text\.json: its n_embd is not what --save/],
-    ['a model without its state_dict', ['no_state.json'], /no_state\.json: its state_dict is not what --save/],
-    ['a model whose matrices come in another order', ['reordered.json'], /reordered\.json: its state_dict is not/],
-    ['a model file that holds null', ['null.json'], /null\.json: not a model that microgpt\.ts saved$/],
-    ['a model file that holds an array', ['array.json'], /array\.json: not a model that microgpt\.ts saved$/],
-    ['a prefix character that the loaded model lacks', ['kept.json', '--prefix', 'mZ'], /kept\.json has no "Z"$/],
+    ['JSON that is not a model', ['other.json'], /^--load .*other\.json: not a model that --save wrote$/],
+    ['a model of another version', ['old.json'], /old\.json: not a model that --save wrote$/],
+    ['a model without its version', ['no_version.json'], /no_version\.json: not a model that --save wrote$/],
+    ['a model file that holds null', ['null.json'], /null\.json: not a model that --save wrote$/],
+    ['a model file that holds an array', ['array.json'], /array\.json: not a model that --save wrote$/],
     ['a model file that is not UTF-8', ['latin1.json'], /^--load .*latin1\.json: not UTF-8 text$/],
-    ['a model without its characters', ['no_chars.json'], /no_chars\.json: its uchars is not what --save writes/],
-    ['a model whose characters are out of order', ['unordered.json'], /unordered\.json: its uchars is not/],
+    ['a model with a size of 0', ['no_size.json'], /^--load .*no_size\.json: --n_head must be a size, 1 or more/],
+    ['a model with a size that is text', ['text_size.json'],
+      /text_size\.json: --n_embd must be a size, 1 or more, not 'sixteen'$/],
+    ['a model without a size', ['no_layers.json'], /no_layers\.json: --n_layer must be a count, 0 or more, not 'undefined'$/],
+    ['a model with a seed that is not an integer', ['bad_seed.json'], /bad_seed\.json: --seed must be an integer, not '4.2'/],
+    ['a model with 2^28 documents', ['many_docs.json'], /many_docs\.json: its num_docs must be a count .*268435456$/],
+    ['a model with no documents', ['zero_docs.json'], /zero_docs\.json: its num_docs must be a count .* 0$/],
+    ['a model with -5 documents', ['minus_docs.json'], /minus_docs\.json: its num_docs must be a count .* -5$/],
+    ['a model with 2.5 documents', ['half_docs.json'], /half_docs\.json: its num_docs must be a count .* 2\.5$/],
+    ['a model without a count of documents', ['no_docs.json'], /no_docs\.json: its num_docs must be a count .*"many"$/],
+    ['a model without its characters', ['no_chars.json'], /no_chars\.json: its uchars must be characters, sorted,/],
+    ['a model whose characters are out of order', ['unordered.json'], /unordered\.json: its uchars must be/],
+    ['a model with a character twice', ['twice.json'], /twice\.json: its uchars must be characters, sorted, each once$/],
+    ['a model with two letters as one character', ['pair.json'], /pair\.json: its uchars must be characters/],
+    ['a model with a number for a character', ['number_char.json'], /number_char\.json: its uchars must be/],
+    ['a prefix character that the loaded model lacks', ['kept.json', '--prefix', 'mZ'], /kept\.json has no "Z"$/],
     ['a model trained on with an input of other characters', ['abc.json', '--num_steps', '1'],
       /abc\.json has no "defghijklmnopqrstuvwxyz"$/],
-    ['a model with a size of 0', ['no_size.json'], /^--load .*no_size\.json: n_head must be a size, 1 or more/],
-    ['a model with a size that is text', ['text_size.json'],
-      /text_size\.json: n_embd must be a size, 1 or more, not 'sixteen'$/],
-    ['a model with a seed that is not an integer', ['bad_seed.json'], /bad_seed\.json: seed must be an integer/],
-    ['a model without a count of documents', ['no_docs.json'], /no_docs\.json: num_docs must be a count .*"many"/],
-    ['a matrix with a row missing', ['short.json'], /^--load .*short\.json: its state_dict is not what --save /],
-    ['a matrix of the wrong shape', ['moved.json'], /moved\.json: its state_dict is not what --save writes/],
-    ['sizes far larger than the matrices', ['huge.json'], /^these sizes need \d+ GB, and the heap/],
+    ['sizes far larger than the matrices', ['huge.json'], /^these sizes need [\d.]+ GB, and the heap/],
+    ['a model without its state_dict', ['no_state.json'], /no_state\.json: its state_dict does not have the shapes/],
+    ['a model whose matrices come in another order', ['reordered.json'], /reordered\.json: its state_dict does not/],
+    ['a matrix with a row missing', ['short.json'], /^--load .*short\.json: its state_dict does not have the shapes/],
+    ['a matrix of the wrong shape', ['moved.json'], /moved\.json: its state_dict does not have the shapes that its/],
+    ['a matrix under another name', ['renamed.json'], /renamed\.json: its state_dict does not have the shapes/],
+    ['a matrix too many', ['extra.json'], /extra\.json: its state_dict does not have the shapes that its sizes give$/],
     ['a weight that is not a number', ['text.json'], /text\.json: its weights must be finite numbers$/],
     ['a weight too large to be finite', ['infinite.json'], /infinite\.json: its weights must be finite numbers$/],
-    ['a matrix under another name', ['renamed.json'], /renamed\.json: its state_dict is not what --save/],
-    ['a matrix too many', ['extra.json'], /extra\.json: its state_dict is not what --save writes/],
   ]
   file('weights.txt', 'weights: 1, 2, 3\n')
   writeFileSync(at('latin1.json'), Buffer.from('{"format": "microgpt.ts model", "uchars": ["\xe9"]}', 'latin1'))
@@ -966,27 +1048,35 @@ describe('keeping a model: --save, --load and --prefix', () => {
   for (const [name, [path, ...flags], message] of bad) {
     it(`--load refuses ${name}`, async () => {
       await made
-      assert.throws(() => settle(['--load', at(path), ...flags]), { message })
+      await refuses(['--load', at(path), ...flags], message)
     })
   }
+  it('--load reads the sizes and the seed as the flags are read, and keys that it does not use are let be', async () => {
+    await made
+    const read = async (path: string) => (await settle(['--load', at(path)])).config
+    assert.equal((await read('seed_number.json')).seed, 42n)
+    assert.equal((await read('seed_zero.json')).seed, 42n)
+    assert.equal((await read('size_text.json')).n_embd, 16)
+    assert.equal((await read('extra_key.json')).n_embd, 16)
+  })
   it('--load with steps trains on an input whose characters the model knows, even only some of them', async () => {
     await made
-    const { config, docs, saved } = settle(['--load', model, '--num_steps', '1', '--input', at('abc.txt')])
-    assert.deepEqual([config.num_steps, docs.length, saved?.uchars.length], [1, 2, 26])
+    const { config, docs } = await settle(['--load', model, '--num_steps', '1', '--input', at('abc.txt')])
+    assert.deepEqual([config.num_steps, docs.length, config.uchars?.length], [1, 2, 26])
   })
   it('--load refuses a size flag that contradicts the model', async () => {
     await runs.trained
-    assert.throws(() => settle(['--load', model, '--n_embd', '8']), { message: /^--n_embd contradicts .*: it has 16$/ })
-    const message = /^--n_layer contradicts .*: it has 1$/
-    assert.throws(() => settle(['--load', model, '--n_layer', '2']), { message })
-    assert.throws(() => settle(['--load', model, '--block_size', '8']), { message: /^--block_size contradicts/ })
+    await refuses(['--load', model, '--n_embd', '8'], /^--n_embd contradicts .*: it has 16$/)
+    await refuses(['--load', model, '--n_layer', '2'], /^--n_layer contradicts .*: it has 1$/)
+    await refuses(['--load', model, '--block_size', '8'], /^--block_size contradicts/)
+    await refuses(['--load', model, '--n_head', '2'], /^--n_head contradicts .*: it has 4$/)
   })
   it('a save whose write or rename fails after the trial leaves nothing behind, and says why in one line', async () => {
-    // main() itself, so that no trial write comes first: a folder that is not there, and a path that is a folder
+    // save_model() itself, so that no trial write comes first: a folder that is not there, and a path that is a folder
     mkdirSync(at('full/inside'), { recursive: true })
-    const code = `const { main, defaults } = await import(${JSON.stringify(MICROGPT)})
+    const code = `const { save_model, defaults } = await import(${JSON.stringify(MICROGPT)})
       for (const save of ${JSON.stringify([at('gone/m.json'), at('full')])}) {
-        try { main({ ...defaults, num_steps: 0, num_samples: 0, save }, ['ab']) } catch (e) { console.error(e.message) }
+        try { save_model({ ...defaults, save }, 1, ['a'], {}) } catch (e) { console.error(e.message) }
       }`
     const r = await run_module(code)
     assert.match(r.stderr, /^--save .*gone.m\.json: ENOENT[^\n]*\n--save .*full: E(ISDIR|NOTEMPTY|EXIST)[^\n]*\n$/)
@@ -1004,14 +1094,56 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['onto a folder', scratch, /^--save .*: that is a folder$/],
   ]
   for (const [name, path, message] of bad_saves) {
-    it(`--save refuses a path ${name}`, () => assert.throws(() => settle(['--save', path]), { message }))
+    it(`--save refuses a path ${name}`, () => refuses(['--save', path], message))
   }
   it('--save tries the folder before training: /proc takes no file, even from root', { skip: !linux && 'needs /proc' },
     async () => {
       // the error's code varies with the sandbox (ENOENT, EACCES, EPERM): any error, named, will do
-      assert.throws(() => settle(['--save', '/proc/m.json']), { message: /^--save \/proc\/m\.json: E[A-Z]+/ })
+      await refuses(['--save', '/proc/m.json'], /^--save \/proc\/m\.json: E[A-Z]+/)
       refused(await run(['--save', '/proc/m.json']), /--save \/proc\/m\.json: E[A-Z]+/) // nothing trained or printed
     })
+})
+
+describe('a lone copy, with no names.txt beside it, downloads makemore\'s, as microgpt.py does', () => {
+  // A copy of microgpt.ts alone in a folder, run there with a stubbed fetch()
+  const lone = (name: string, stub: string, args: string[]) => {
+    mkdirSync(at(name))
+    writeFileSync(at(`${name}/microgpt.ts`), readFileSync(MICROGPT))
+    return run(args, at(name), [process.execPath, '--import', TSX, '--import', stub, at(`${name}/microgpt.ts`)])
+  }
+  const fetched = lone('lone_ok', STUB.ok, ['--num_steps', '50', '--num_samples', '5'])
+  const failures: [string, string, string, RegExp][] = [
+    ['offline', 'lone_offline', STUB.offline, /could not be fetched \(fetch failed\)/],
+    ['an HTTP error', 'lone_404', STUB.http404, /answered HTTP 404/],
+    ['a file that is not makemore\'s', 'lone_other', STUB.other, /sent a file whose SHA-256 is not 0a30b5/],
+    ['a download that breaks off', 'lone_broken', STUB.broken, /names\.txt connection reset;/],
+  ]
+  const failed = failures.map(([, folder, stub]) => lone(folder, stub, []))
+  const explicit = lone('lone_explicit', STUB.ok, ['--input', 'names.txt'])
+  it('fetches names.txt, checks its SHA-256, keeps it beside the file, says so on stderr, and runs', async () => {
+    const { status, stdout, stderr } = await fetched
+    assert.equal(status, 0, stderr)
+    twin(stdout, 'quick')
+    assert.equal(readFileSync(at('lone_ok/fetched.txt'), 'utf8'), MAKEMORE.url)
+    assert.equal(sha256(readFileSync(at('lone_ok/names.txt'))), MAKEMORE.sha256)
+    assert.equal(lines(stderr)[0], `microgpt.ts: downloaded ${MAKEMORE.url} to ${at('lone_ok/names.txt')}`)
+    assert.deepEqual(readdirSync(at('lone_ok')).sort(), ['fetched.txt', 'microgpt.ts', 'names.txt'])
+  })
+  failures.forEach(([name, folder, , why], i) => {
+    it(`${name}: one line that names the address and suggests --input, and nothing left behind`, async () => {
+      const r = await failed[i]
+      refused(r, /^microgpt\.ts: \S+names\.txt is missing, and https:\S+988aa59\/names\.txt .*; try --input\n$/)
+      assert.match(r.stderr, why)
+      assert.deepEqual(readdirSync(at(folder)).sort(), ['fetched.txt', 'microgpt.ts'])
+    })
+  })
+  it('never fetches for an --input that is given, even one named names.txt', async () => {
+    refused(await explicit, /^microgpt\.ts: --input names\.txt: ENOENT/)
+    assert.deepEqual(readdirSync(at('lone_explicit')), ['microgpt.ts'])
+  })
+  it('names.txt here is makemore\'s, so a fresh clone needs no download', () => {
+    assert.equal(sha256(readFileSync(NAMES)), MAKEMORE.sha256)
+  })
 })
 
 describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a file, they run', () => {
@@ -1025,6 +1157,8 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
   const value = piece('/** A scalar that remembers how it was made', '}')
   const model = source.slice(source.indexOf('// ---- 2)'), source.indexOf('// ---- 3)')) // all of section 2
   const random = piece('/** Python\'s random.Random', '}')
+  // sections 1 to 3 with appendix A: microgpt.py's whole script, with no name of appendix B
+  const script = source.slice(source.indexOf('// ---- 1)'), source.indexOf('// ---- appendix B'))
   mkdirSync(at('pieces'))
   writeFileSync(at('pieces/package.json'), '{"type": "module"}')
   // Lines that use each piece and print what they compute; each runs twice: after the piece alone, and after an
@@ -1047,13 +1181,19 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
     loss.backward()
     console.log(JSON.stringify([loss.data, ...params.map(p => p.grad)]))`
   const use_random = 'const r = new Random(42)\nconsole.log(JSON.stringify([r.random(), r.random(), r.random()]))'
+  const use_script = `const docs = read_docs('emma\\nolivia\\nava\\nmia\\nzoe\\n')
+    const settings = { seed: 3, n_layer: 1, n_embd: 8, block_size: 8, n_head: 2, learning_rate: 0.05,
+      num_steps: 20, temperature: 0.8, num_samples: 4, prefix: '' }
+    const { uchars, state_dict, loss_history } = main(settings, docs)
+    console.log(JSON.stringify([uchars.join(''), Object.keys(state_dict).length, loss_history.length]))`
   const imports = (names: string) => `import { ${names} } from ${JSON.stringify(MICROGPT)}\n`
   const scripts: [string, string, string][] = [['value', value, use_value],
-    ['model', `${value}\n${model}`, use_model], ['random', random, use_random]]
+    ['model', `${value}\n${model}`, use_model], ['random', random, use_random], ['script', script, use_script]]
   const runs_of: Record<string, Promise<Run>[]> = {}
   for (const [name, code, use] of scripts) {
     writeFileSync(at(`pieces/${name}.ts`), `${code}\n${use}\n`)
-    writeFileSync(at(`pieces/${name}_imported.ts`), `${imports('Value, Random, create_model, softmax')}${use}\n`)
+    const names = 'Value, Random, create_model, softmax, main, read_docs'
+    writeFileSync(at(`pieces/${name}_imported.ts`), `${imports(names)}${use}\n`)
     runs_of[name] = [name, `${name}_imported`].map(f =>
       run([at(`pieces/${f}.ts`)], at('pieces'), [process.execPath, '--import', TSX]))
   }
@@ -1062,13 +1202,13 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
     assert.equal(alone.status, 0, alone.stderr)
     assert.equal(imported.status, 0, imported.stderr)
     assert.equal(alone.stdout, imported.stdout)
-    return JSON.parse(alone.stdout)
+    return JSON.parse(lines(alone.stdout).at(-2)!)
   }
-  // tsc under strict, on the three pieces alone: each brings every name that it uses
+  // tsc under strict, on the four pieces alone: each brings every name that it uses
   const TSC = fileURLToPath(new URL('node_modules/typescript/bin/tsc', import.meta.url))
   const TYPES = fileURLToPath(new URL('node_modules/@types', import.meta.url))
   const checked = run(['--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--typeRoots', TYPES,
-    '--types', 'node', ...['value', 'model', 'random'].map(n => at(`pieces/${n}.ts`))], at('pieces'),
+    '--types', 'node', ...['value', 'model', 'random', 'script'].map(n => at(`pieces/${n}.ts`))], at('pieces'),
   [process.execPath, TSC])
 
   it('Value alone is a whole autograd: every op, backward(), log(0) refused, a sum that keeps its terms', async () => {
@@ -1084,6 +1224,13 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
     // the three draws after seed(42) that CPython printed (the random stage, above)
     assert.deepEqual(await both('random'), [0.6394267984578837, 0.025010755222666936, 0.27502931836911926])
   })
+  it('sections 1 to 3 with appendix A are microgpt.py\'s script: they train and sample, given settings and docs',
+    async () => {
+      assert.deepEqual(await both('script'), ['aeilmovz', 9, 20])
+      const [alone] = await Promise.all(runs_of.script)
+      assert.match(alone.stdout, /^num docs: 5\nvocab size: 9\nnum params: \d+\nstep {4}1 \/ {3}20 \| loss /)
+      assert.equal(samples(alone.stdout).length, 4)
+    })
   it('each piece type-checks alone under strict', async () => {
     const r = await checked
     assert.equal(r.status, 0, r.stdout + r.stderr)
@@ -1129,10 +1276,54 @@ describe('the loss picture, on stderr: the mean of each twentieth of the steps a
     assert.equal(m[2][19], '▁') // the lowest
     assert.equal(m[2][0], '▅') // 2.975 is 0.56 of the way from 1.075 to 4.475: round(0.56 * 7) = 4
   })
+  it('counts every step when 20 does not divide their number: 50 steps, the last bar of 3', () => {
+    // bar i covers steps floor(50 i / 20) to floor(50 (i + 1) / 20) - 1: two or three steps, the last 47 to 49
+    const losses = Array.from({ length: 50 }, (_, s) => (s === 49 ? 100 : 2))
+    assert.equal(loss_picture(losses), `loss 2.00 ${'▁'.repeat(19)}█ 34.67   (the mean of each twentieth of the steps)`)
+  })
   it('draws one bar a step under 20 steps, a flat line at mid height, and a NaN as ?', () => {
     assert.equal(loss_picture([3, 2, 1]), 'loss 3.00 █▅▁ 1.00   (each step)')
     assert.equal(loss_picture([2, 2, 2, 2]), 'loss 2.00 ▄▄▄▄ 2.00   (each step)')
     assert.equal(loss_picture([3, NaN, 1]), 'loss 3.00 █?▁ 1.00   (each step)')
     assert.equal(loss_picture([NaN, NaN]), 'loss nan ?? nan   (each step)')
+  })
+})
+
+describe('README.md: what it shows is what the program prints', () => {
+  const readme = readFileSync(fileURLToPath(new URL('README.md', import.meta.url)), 'utf8')
+  const block = (after: string) => { // the first fenced block after a heading or a phrase
+    const start = readme.indexOf('```', readme.indexOf(after)), body = readme.indexOf('\n', start) + 1
+    return lines(readme.slice(body, readme.indexOf('```', body) - 1))
+  }
+  const steer = readme.match(/^\$ npx tsx microgpt\.ts (--load names-model\.json .*)$/m)?.[1].split(' ') ?? []
+  const steered = runs.default.then(() => run(steer, scratch)) // names-model.json: the default run's --save
+  it('the default run, as "What you will see" shows it', async () => {
+    const { stdout, stderr } = await runs.default
+    const shown = block('## What you will see'), out = lines(stdout)
+    let at_line = 0 // each line shown, but for '...', is the next such line of the run, in order
+    for (const line of shown.slice(0, -2).filter(l => l !== '...')) {
+      at_line = out.indexOf(line, at_line)
+      assert.ok(at_line >= 0, line)
+    }
+    assert.equal(shown.at(-2), lines(stderr)[0]) // the loss picture
+    assert.match(shown.at(-1)!, /^trained 1000 steps and sampled in \d+ ms$/)
+    assert.match(lines(stderr)[1], /^trained 1000 steps and sampled in \d+ ms$/)
+  })
+  it('the --prefix example, on the model that step 1 of the walk-through saves', async () => {
+    assert.deepEqual(steer, ['--load', 'names-model.json', '--num_samples', '3', '--prefix', 'ma', '--temperature',
+      '0.8'])
+    const { status, stdout, stderr } = await steered
+    assert.equal(status, 0, stderr)
+    const example = readme.slice(readme.indexOf('$ npx tsx microgpt.ts --load'))
+    const shown = lines(example.slice(0, example.indexOf('```'))).filter(l => l.startsWith('sample'))
+    assert.deepEqual(shown, lines(stdout).filter(l => l.startsWith('sample')))
+    assert.equal(shown.length, 3)
+  })
+  it('the file\'s parts, and their lines', () => {
+    const row = (name: string) => Number(readme.match(new RegExp(`^\\| ${name} \\| (\\d+) \\|`, 'm'))?.[1])
+    const part = PARTS()
+    assert.deepEqual([row('header and imports'), row('1\\) to 3\\), the algorithm'), row('appendix A'),
+      row('appendix B'), row('the entry point'), row('the whole file')],
+    [part.header, part.algorithm, part.random, part.command_line, part.entry, part.file])
   })
 })
