@@ -393,14 +393,14 @@ export type Config = { -readonly [k in keyof typeof settings]: (typeof settings)
 export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s]) =>
   [k, s.value])) as Config
 const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
+const HELP = () => [USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
+  `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n')
 
 /** The flags, each read as its kind: ['--n_embd', '32'] gives { n_embd: 32 }. */
-export function parse_flags(args: string[]): Partial<Config> & { help?: boolean } {
+export function parse_flags(args: string[]): Partial<Config> {
   const given: Record<string, unknown> = {}
   for (let i = 0; i < args.length; i++) {
     const [, k = '', eq, value] = /^--([^=]*)(=?)(.*)$/s.exec(args[i]) ?? []
-    if (['-h', '--help'].includes(args[i])) given.help = true
-    if (given.help) continue
     const near = Object.keys(settings).find(s => s === k.replaceAll('-', '_').toLowerCase())
     const hint = near ? `; did you mean --${near}?` : '' // for --num-steps or --N_EMBD
     if (!Object.hasOwn(settings, k)) fail(`unknown flag ${args[i]}${hint}`)
@@ -448,7 +448,7 @@ export async function configure(given: Partial<Config>) {
   if (save) write_whole('--save', save) // a trial, before training: the folder must take a file
   return { config: { ...config, uchars: model?.uchars, weights }, docs }
 }
-const blanks = (n = 0) => Array<string>(n).fill('') // --load alone: to shuffle as its run did
+const blanks = (n = 0) => Array<string>(n).fill('') // as many as the saving run shuffled
 const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`
 const SIZES = ['n_layer', 'n_embd', 'n_head', 'block_size'] as const // what shapes a model
 const FORMAT = { format: 'microgpt.ts model', version: 2 } // what a model file starts with
@@ -545,10 +545,9 @@ export function loss_picture(losses: number[]): string {
 async function cli(args: string[]): Promise<void> {
   let usage = ` (${USAGE}; --help lists the flags)` // while the flags are read
   try {
-    const { help, ...given } = parse_flags(args)
+    if (args.includes('--help') || args.includes('-h')) return void print(HELP())
+    const given = parse_flags(args)
     usage = ''
-    if (help) return void print([USAGE, ...Object.entries(settings).map(([k, { value, what }]) =>
-      `  --${k.padEnd(14)} ${what}${value === '' ? '' : ` (default: ${value})`}`)].join('\n'))
     const t0 = performance.now()
     const { config, docs } = await configure(given)
     const { uchars, state_dict, loss_history } = main(config, docs)

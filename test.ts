@@ -437,8 +437,6 @@ describe('flags: named after the variables, each of its kind', () => {
     assert.deepEqual(given, { seed: -7n, n_layer: 0, n_embd: 32, learning_rate: 0.001,
       temperature: 0.5, prefix: 'ma', num_steps: 7 })
     assert.equal(parse_flags(['--seed', '123456789012345678901234567890']).seed, 123456789012345678901234567890n)
-    assert.equal(parse_flags(['-h']).help, true)
-    assert.equal(parse_flags(['--help']).help, true)
     assert.deepEqual(parse_flags(['--prefix=', '--save', 'm.json']), { prefix: '', save: 'm.json' })
   })
   it('reads a negative number after a space as the value, as Python\'s argparse does', () => {
@@ -537,9 +535,10 @@ describe('flags: named after the variables, each of its kind', () => {
     refused(await run(['--num-steps', '8']),
       /unknown flag --num-steps; did you mean --num_steps\? \(usage: .*; --help lists the flags\)/)
   })
-  it('--help says what every flag does, and its default', async () => {
-    const { status, stdout } = await run(['--help'])
+  it('--help and -h say what every flag does, and its default', async () => {
+    const [{ status, stdout }, short] = await Promise.all([run(['--help']), run(['--num_steps', 'x', '-h'])])
     assert.equal(status, 0)
+    assert.deepEqual([short.status, short.stdout], [0, stdout])
     for (const [name, value] of Object.entries(defaults)) {
       const line = lines(stdout).find(l => l.startsWith(`  --${name} `)) ?? ''
       assert.match(line, /^ {2}--\w+ +\S.{15,}/, `--${name} has a description`)
