@@ -203,7 +203,7 @@ export function main(config: Settings, docs: string[]) {
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  config.weights?.forEach((w, i) => (params[i].data = w)) // and its weights, over the draws
+  config.weights?.forEach((w, i) => (params[i].data = w)) // given weights replace the drawn ones
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
@@ -259,7 +259,7 @@ export function main(config: Settings, docs: string[]) {
     for (let pos_id = 0; pos_id < block_size; pos_id++) {
       const logits = gpt(token_id, pos_id, keys, values)
       const probs = softmax(logits.map(l => l.div(temperature))) // 0.5: under 1 is sharper
-      token_id = pos_id < prompt.length ? prompt[pos_id] : random.choices(probs.map(p => p.data))
+      token_id = pos_id >= prompt.length ? random.choices(probs.map(p => p.data)) : prompt[pos_id]
       if (token_id === BOS) break
       sample.push(uchars[token_id])
     }
@@ -386,7 +386,7 @@ export const settings = {
   temperature: set('positive', 0.5, 'low is safe and repetitive, high is inventive'),
   num_samples: set('count', 20, 'how many names to invent after training'),
   prefix: set('text', '', 'the text that every sample starts with'),
-  save: set('text', '', 'after training, write the model to this JSON file'),
+  save: set('text', '', 'when the run is over, write the model to this JSON file'),
   load: set('text', '', 'a model that --save wrote, to sample as that run did, with no input'),
 }
 export type Config = { -readonly [k in keyof typeof settings]: (typeof settings)[k]['value'] }
@@ -434,9 +434,9 @@ export async function configure(given: Partial<Config>) {
   const unknown = unique_chars([prefix, ...docs]).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) fail(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) fail(`--prefix must be under ${block_size} long`)
-  // At ~175 bytes a Value, the heap must hold W weights and a step's graph over T positions: at
-  // each, a Value per weight, and 2 T for each dimension of each layer's attention
-  const T = Math.min(block_size, docs.reduce((most, doc) => Math.max(most, doc.length + 1), 1))
+  // At ~175 bytes a Value, the heap must hold W weights and the graph of one step or sample: at
+  // each of its T positions, a Value per weight and, for attention, 2 T a dimension a layer
+  const T = block_size // the most positions that a step or a sample reads
   const W = n_embd * (2 * (uchars.length + 1) + block_size + 12 * n_embd * n_layer)
   const need = 175 * (W + T * (W + 2 * T * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
@@ -476,7 +476,7 @@ function read_model(path: string) {
   if (!count) bad(`its num_docs must be a count of documents, not ${JSON.stringify(num_docs)}`)
   const sorted = Array.isArray(uchars) && json(unique_chars(uchars)) === json(uchars)
   if (!sorted) bad('its uchars must be characters, sorted, each once')
-  const shape = (_: string, v: unknown) => (v instanceof Value || typeof v !== 'object' ? 0 : v)
+  const shape = (_: string, v: unknown) => (v instanceof Object && !(v instanceof Value) ? v : 0)
   const weights = (made: { state_dict: object }) => { // made by create_model with these sizes
     const same = json(state_dict, shape) === json(made.state_dict, shape)
     if (!same) bad('its state_dict does not have the shapes that its sizes give')

@@ -451,6 +451,8 @@ describe('flags: named after the variables, each of its kind', () => {
     ['a flag whose value is -h', ['--prefix', '-h'], /^--prefix needs a value$/],
     ['an argument that is not a flag', ['names.txt'], /^unknown flag names\.txt$/],
     ['a value for --help', ['--help=x'], /^unknown flag --help=x$/],
+    ['a name that every object has', ['--toString', '1'], /^unknown flag --toString$/],
+    ['another name that every object has', ['--constructor=1'], /^unknown flag --constructor=1$/],
     ['a malformed integer', ['--n_embd', 'sixteen'], /^--n_embd must be a size, 1 or more, not 'sixteen'$/],
     ['a fractional count', ['--n_layer=1.5'], /^--n_layer must be a count, 0 or more, not '1.5'$/],
     ['a fractional size', ['--block_size=1.5'], /^--block_size must be a size, 1 or more, not '1.5'$/],
@@ -591,8 +593,8 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
     assert.equal((await settle(['--n_layer', '30'])).config.n_layer, 30)
   })
   it('counts a step\'s positions up to block_size only, however long the lines', async () => {
-    // 3,000 letters a line, at block_size 16: each step reads 16 tokens, so it fits and runs at once. Counted as
-    // 3,001 positions, the estimate would be over 40 GB.
+    // 3,000 letters a line, at block_size 16: each step reads 16 tokens, so it fits. Counted as 3,001 positions,
+    // the estimate would be over 40 GB.
     const long = file('long_lines.txt', Array.from({ length: 4 }, (_, i) => 'abcd'[i].repeat(3000)).join('\n'))
     const { config, docs } = await settle(['--input', long])
     assert.deepEqual([config.block_size, docs.length], [16, 4])
@@ -971,6 +973,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     broken('moved.json', m => { m.state_dict.wpe.push(m.state_dict.wte.pop()); return m }), // as many weights
     broken('huge.json', m => ({ ...m, n_embd: 100_000 })), // sizes far beyond its matrices
     broken('text.json', m => { m.state_dict.wpe[3][5] = '0.5'; return m }),
+    broken('null_weight.json', m => { m.state_dict.lm_head[0][0] = null; return m }), // as JSON writes NaN
     broken('renamed.json', m => ({ ...m, state_dict: { ...m.state_dict, lm_head: undefined,
       head: m.state_dict.lm_head } })),
     broken('extra.json', m => ({ ...m, state_dict: { ...m.state_dict, layer1: m.state_dict.wpe } })),
@@ -1040,6 +1043,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a matrix too many', ['extra.json'], /extra\.json: its state_dict does not have the shapes that its sizes give$/],
     ['a weight that is not a number', ['text.json'], /text\.json: its weights must be finite numbers$/],
     ['a weight too large to be finite', ['infinite.json'], /infinite\.json: its weights must be finite numbers$/],
+    ['a weight that is null', ['null_weight.json'], /null_weight\.json: its weights must be finite numbers$/],
   ]
   file('weights.txt', 'weights: 1, 2, 3\n')
   writeFileSync(at('latin1.json'), Buffer.from('{"format": "microgpt.ts model", "uchars": ["\xe9"]}', 'latin1'))
