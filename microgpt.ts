@@ -66,7 +66,7 @@ export class Value {
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
   static sum(terms: Value[]) { // Python's sum(terms), as one node, not n additions (2x faster)
     const total = new Value(terms.reduce((total, t) => total + t.data, 0))
-    total.terms = [...terms] // a copy, so a later push to terms cannot change it, as in Python
+    total.terms = [...terms] // a copy: as with sum() in Python, a later push changes nothing
     return total
   }
 
@@ -408,9 +408,9 @@ export function parse_flags(args: string[]): Partial<Config> {
     if (text === undefined || (!eq && /^-[^\d.]/.test(text))) fail(`--${k} needs a value`)
     const kind = settings[k as keyof Config].kind
     const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN
+    const whole = Number.isSafeInteger(n) // a count or size may be written 1e3 or 16.0
     const fits = { text: true, integer: /^[+-]?\d+$/.test(text), number: Number.isFinite(n),
-      positive: n > 0 && n < Infinity, count: Number.isSafeInteger(n) && n >= 0,
-      size: Number.isSafeInteger(n) && n >= 1 }
+      positive: n > 0 && n < Infinity, count: whole && n >= 0, size: whole && n >= 1 }
     if (!fits[kind]) fail(`--${k} must be ${KINDS[kind]}, not '${text}'`)
     given[k] = kind === 'text' ? text : kind === 'integer' ? BigInt(text) : n
   }
@@ -434,11 +434,11 @@ export async function configure(given: Partial<Config>) {
   const unknown = unique_chars([prefix, ...docs]).filter(ch => !uchars.includes(ch)).join('')
   if (unknown) fail(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) fail(`--prefix must be under ${block_size} long`)
-  // At ~175 bytes a Value, the heap must hold W weights and the graph of one step or sample: at
+  // At ~200 bytes a Value, the heap must hold W weights and the graph of one step or sample: at
   // each of its T positions, a Value per weight and, for attention, 2 T a dimension a layer
   const T = block_size // the most positions that a step or a sample reads
   const W = n_embd * (2 * (uchars.length + 1) + block_size + 12 * n_embd * n_layer)
-  const need = 175 * (W + T * (W + 2 * T * n_embd * n_layer))
+  const need = 200 * (W + T * (W + 2 * T * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
   if (need > heap) fail(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
   const weights = model?.weights(create_model(uchars.length + 1, config, { gauss: () => 0 }))
