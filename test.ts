@@ -757,7 +757,7 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
       'read_docs rmsnorm save_model settings softmax unique_chars'
     assert.equal(r.stdout, `${names}\n`)
   })
-  it('the README\'s chaotic example: microgpt.py\'s own lines to step 124, and a last digit apart at step 125', async () => {
+  it('the README\'s chaotic example: microgpt.py\'s lines to step 124, and a digit apart at step 125', async () => {
     const { status, stdout } = await runs.chaos
     assert.equal(status, 0)
     const out = lines(stdout)
@@ -1020,8 +1020,8 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a model with a size of 0', ['no_size.json'], /^--load .*no_size\.json: --n_head must be a size, 1 or more/],
     ['a model with a size that is text', ['text_size.json'],
       /text_size\.json: --n_embd must be a size, 1 or more, not 'sixteen'$/],
-    ['a model without a size', ['no_layers.json'], /no_layers\.json: --n_layer must be a count, 0 or more, not 'undefined'$/],
-    ['a model with a seed that is not an integer', ['bad_seed.json'], /bad_seed\.json: --seed must be an integer, not '4.2'/],
+    ['a model without a size', ['no_layers.json'], /no_layers\.json: --n_layer must be a count.* not 'undefined'$/],
+    ['a model with a seed of 4.2', ['bad_seed.json'], /bad_seed\.json: --seed must be an integer, not '4\.2'$/],
     ['a model with 2^28 documents', ['many_docs.json'], /many_docs\.json: its num_docs must be a count .*268435456$/],
     ['a model with no documents', ['zero_docs.json'], /zero_docs\.json: its num_docs must be a count .* 0$/],
     ['a model with -5 documents', ['minus_docs.json'], /minus_docs\.json: its num_docs must be a count .* -5$/],
@@ -1029,7 +1029,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a model without a count of documents', ['no_docs.json'], /no_docs\.json: its num_docs must be a count .*"many"$/],
     ['a model without its characters', ['no_chars.json'], /no_chars\.json: its uchars must be characters, sorted,/],
     ['a model whose characters are out of order', ['unordered.json'], /unordered\.json: its uchars must be/],
-    ['a model with a character twice', ['twice.json'], /twice\.json: its uchars must be characters, sorted, each once$/],
+    ['a model with a character twice', ['twice.json'], /twice\.json: its uchars must be characters, sorted, each once/],
     ['a model with two letters as one character', ['pair.json'], /pair\.json: its uchars must be characters/],
     ['a model with a number for a character', ['number_char.json'], /number_char\.json: its uchars must be/],
     ['a prefix character that the loaded model lacks', ['kept.json', '--prefix', 'mZ'], /kept\.json has no "Z"$/],
@@ -1055,7 +1055,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
       await refuses(['--load', at(path), ...flags], message)
     })
   }
-  it('--load reads the sizes and the seed as the flags are read, and keys that it does not use are let be', async () => {
+  it('--load reads the sizes and the seed as the flags are read, and lets be the keys it does not use', async () => {
     await made
     const read = async (path: string) => (await settle(['--load', at(path)])).config
     assert.equal((await read('seed_number.json')).seed, 42n)
