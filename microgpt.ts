@@ -486,8 +486,7 @@ function read_model(path: string) {
   return { settings: { ...settings, num_steps: 0 }, num_docs, uchars: uchars as string[], weights }
 }
 
-/** Writes text beside path, then renames it onto path: path is whole or as it was. With no text,
- * it only tries that the folder takes a file. */
+/** Writes text beside path, then renames it onto path, whole; with no text, a trial write only. */
 function write_whole(flag: string, path: string, text: string | Uint8Array = ''): void {
   const temporary = `${path}.${process.pid}.tmp`
   try {
@@ -527,8 +526,7 @@ async function download(path: string): Promise<void> {
   process.stderr.write(`microgpt.ts: downloaded ${url} to ${path}\n`)
 }
 
-/** The loss for stderr: a bar for the mean of each twentieth of the steps, from ▁ for the lowest
- * to █ for the highest, between the first and last means. */
+/** The loss for stderr: a bar for the mean of each twentieth of the steps, lowest to highest. */
 export function loss_picture(losses: number[]): string {
   const n = Math.min(20, losses.length)
   const start = (i: number) => Math.floor(i * losses.length / n) // bar i's first step
