@@ -389,7 +389,7 @@ export const settings = {
   save: set('text', '', 'when the run is over, write the model to this JSON file'),
   load: set('text', '', 'a model that --save wrote, to sample as that run did, with no input'),
 }
-export type Config = { -readonly [k in keyof typeof settings]: (typeof settings)[k]['value'] }
+export type Config = { [k in keyof typeof settings]: (typeof settings)[k]['value'] }
 export const defaults = Object.fromEntries(Object.entries(settings).map(([k, s]) =>
   [k, s.value])) as Config
 const USAGE = 'usage: node microgpt.ts [--name value | --name=value ...]'
@@ -456,10 +456,10 @@ const json = JSON.stringify
 
 /** --save: the model, and the seed and number of documents that let --load draw as this run did. */
 export function save_model(config: Config, num_docs: number, uchars: string[], state_dict: object) {
-  const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
-  const model = { ...FORMAT, seed: `${config.seed}`, num_docs, uchars, ...sizes, state_dict }
   const finite = Object.values(state_dict).flat(2).every((p: Value) => Number.isFinite(p.data))
   if (!finite) fail(`--save ${config.save}: not saved: training diverged`)
+  const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
+  const model = { ...FORMAT, seed: `${config.seed}`, num_docs, uchars, ...sizes, state_dict }
   const text = json(model, (_, v) => (v instanceof Value ? v.data : v))
   write_whole('--save', config.save, `${text}\n`)
 }

@@ -1304,9 +1304,9 @@ describe('README.md: what it shows is what the program prints', () => {
   it('the default run, as "What you will see" shows it', async () => {
     const { stdout, stderr } = await runs.default
     const shown = block('## What you will see'), out = lines(stdout)
-    let at_line = 0 // each line shown, but for '...', is the next such line of the run, in order
+    let at_line = -1 // each line shown, but for '...', is a later line of the run than the one before it
     for (const line of shown.slice(0, -2).filter(l => l !== '...')) {
-      at_line = out.indexOf(line, at_line)
+      at_line = out.indexOf(line, at_line + 1)
       assert.ok(at_line >= 0, line)
     }
     assert.equal(shown.at(-2), lines(stderr)[0]) // the loss picture
