@@ -3,23 +3,17 @@
  * each next token and nudging every weight to be less surprised; all of that is here, from the
  * autograd up, and bigger models add only speed and scale.
  *   node microgpt.ts [--name value ...]   (Node 22.18+; or npx tsx, bun, deno run --allow-read)
- * - One file of erasable TypeScript that imports only node: built-ins, and a twin of microgpt.py
- *   (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit and name.
+ * - One file of erasable TypeScript, importing only node: built-ins, for appendix B. A twin of
+ *   microgpt.py (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit.
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
-  from 'node:fs'
-import { totalmem } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { getHeapStatistics } from 'node:v8'
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
-/** A text's documents: its lines, stripped as Python's str.strip() does (STRIP, appendix A). */
-export const read_docs = (text: string): string[] =>
+/** The documents in a text, as microgpt.py reads input.txt: each line, stripped, if not blank. */
+export const read_docs = (text: string): string[] => // open() ends lines at \r\n, \r and \n alike
   text.split(/\r\n|\r|\n/).map(line => line.replace(STRIP, '')).filter(line => line !== '')
 
-/** uchars: the documents' characters, by code point as Python sorts them; index = token id. */
-export const unique_chars = (docs: string[]): string[] =>
+/** uchars: the documents' characters, sorted by code point as Python does; index = token id. */
+export const unique_chars = (docs: string[]): string[] => // a bare sort() compares UTF-16 units
   [...new Set(docs.join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
 
 // Autograd: each op records its children and its local gradients, d(op)/d(child)
@@ -27,14 +21,13 @@ export const unique_chars = (docs: string[]): string[] =>
 export class Value {
   data: number                  // the number, from the forward pass
   grad = 0                      // d(loss)/d(this), from the backward pass
-  // Python's _children and _local_grads, in fixed fields rather than tuples (2x faster):
+  // Python's _children (a, b) and _local_grads (da, db), in fixed fields, not tuples (2x faster):
   a: Value | null               // the first child, if any
   da: number                    // d(this)/d(a), its local gradient
   b: Value | null               // the second child, if any
   db: number                    // d(this)/d(b)
   terms: Value[] | null = null  // or, for a sum, all its children, each with a local gradient of 1
-  visited = 0                   // build_topo's visited set, as a stamp: the last pass here
-  next: Value | null = null     // the node after this one in reversed(topo)
+  visited = 0                   // build_topo's visited set, as a stamp: the last pass to come here
   static passes = 0             // how many backward() passes there have been
 
   constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0) {
@@ -45,52 +38,56 @@ export class Value {
     this.db = db
   }
 
+  // No operator overloading: a * b is a.mul(b), 2 * a is a.mul(2), 2 - a is new Value(2).sub(a)
   add(other: Value | number): Value { // __add__ and __radd__: this + other
-    other = typeof other === 'number' ? new Value(other) : other
+    other = other instanceof Value ? other : new Value(other)
     return new Value(this.data + other.data, this, 1, other, 1)
   }
   mul(other: Value | number): Value { // __mul__ and __rmul__: this * other
-    other = typeof other === 'number' ? new Value(other) : other
-    return new Value(this.data * other.data, this, other.data, other, this.data)
+    other = other instanceof Value ? other : new Value(other)
+    return new Value(this.data * other.data, this, other.data, other, this.data) // d(ab)/da = b
   }
   pow(k: number) { return new Value(this.data ** k, this, k * this.data ** (k - 1)) } // __pow__
-  log() { // Python's math.log refuses 0 and below, and microgpt.py stops there: so does this
+  log() { // math.log(0) raises, and microgpt.py stops; Math.log(0) would go on with -Infinity
     if (this.data <= 0) throw new Error(`math domain error: log(${this.data}), as in Python`)
     return new Value(Math.log(this.data), this, 1 / this.data)
   }
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
-  // Python's __neg__, __sub__ and __truediv__: -this, this - other and this / other
-  neg() { return this.mul(-1) }
+  neg() { return this.mul(-1) } // __neg__ (-this), then __sub__ and __truediv__
   sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
-  static sum(terms: Value[]) { // Python's sum(terms), as one node, not n additions (2x faster)
-    const total = new Value(terms.reduce((total, t) => total + t.data, 0))
-    total.terms = [...terms] // a copy: as with sum() in Python, a later push changes nothing
+
+  // Python's sum(term(x) for x in xs), one node whose local gradients are 1, not n additions (2x
+  // faster). Grads match Python's bit for bit unless 2 more paths reach a term (none in microgpt)
+  static sum<T>(xs: T[], term: (x: T, i: number) => Value): Value {
+    const terms = xs.map(term) // a list of its own: a later change to xs changes nothing
+    const total = new Value(terms.reduce((data, t) => data + t.data, 0)) // from 0, in order
+    total.terms = terms
     return total
   }
 
   /** Adds d(this)/d(node) to the .grad of every node below; grads must start at 0. */
   backward(): void {
-    const order = this.build_topo(++Value.passes, null) // 1. the order: reversed(topo)
-    this.grad = 1 // 2. the chain rule, down the order: each node's grad is complete at its turn
-    for (let v = order; v !== null; v = v.next) {
-      if (v.terms) for (const t of v.terms) t.grad += v.grad
+    const topo: Value[] = [] // every node below this one, each after all of its children
+    this.build_topo(topo, ++Value.passes) // a new pass: no node has this number yet
+    this.grad = 1
+    for (let i = topo.length - 1; i >= 0; i--) { // reversed(topo): each node before its children
+      const v = topo[i] // whose grad is whole now, as every node that uses it came before
+      if (v.terms) for (const child of v.terms) child.grad += v.grad
       if (v.a) v.a.grad += v.da * v.grad
       if (v.b) v.b.grad += v.db * v.grad
     }
   }
 
-  // Python's build_topo, but each node, after its children, goes in front of a list linked by
-  // .next: that list is reversed(topo). Leaves stay out. visited: a stamp, not a set (2x).
-  private build_topo(pass: number, order: Value | null): Value | null {
-    const { a, b, terms } = this
+  // Python's build_topo. A node is in the visited set when its .visited holds this pass's number,
+  // so a new number empties the set at no cost (2x faster). Checked before each call, not after.
+  private build_topo(topo: Value[], pass: number): void {
     this.visited = pass
-    if (terms) for (const t of terms) if (t.visited !== pass) order = t.build_topo(pass, order)
-    if (a && a.visited !== pass) order = a.build_topo(pass, order)
-    if (b && b.visited !== pass) order = b.build_topo(pass, order)
-    if (a || terms) this.next = order // a leaf has nothing to pass on, so it stays out
-    return (a || terms) ? this : order
+    if (this.terms) for (const t of this.terms) if (t.visited !== pass) t.build_topo(topo, pass)
+    if (this.a && this.a.visited !== pass) this.a.build_topo(topo, pass)
+    if (this.b && this.b.visited !== pass) this.b.build_topo(topo, pass)
+    topo.push(this) // after its children
   }
 }
 
@@ -99,7 +96,7 @@ export type Vec = Value[] // a vector
 export type Mat = Vec[]   // a matrix, [nout][nin]: a row per output
 export type Sizes = { n_layer: number, n_embd: number, block_size: number, n_head: number }
 /** The sum of a[i] * b[i]. */
-export const dot = (a: Vec, b: Vec): Value => Value.sum(a.map((ai, i) => ai.mul(b[i])))
+export const dot = (a: Vec, b: Vec): Value => Value.sum(a, (ai, i) => ai.mul(b[i]))
 
 /** Matrix times vector: a dot product per row of w. */
 export const linear = (x: Vec, w: Mat): Vec => w.map(wo => dot(wo, x))
@@ -108,7 +105,7 @@ export const linear = (x: Vec, w: Mat): Vec => w.map(wo => dot(wo, x))
 export function softmax(logits: Vec): Vec {
   const max_val = Math.max(...logits.map(val => val.data)) // keeps exp() finite, changes nothing
   const exps = logits.map(val => val.sub(max_val).exp())
-  const total = Value.sum(exps)
+  const total = Value.sum(exps, e => e)
   return exps.map(e => e.div(total))
 }
 
@@ -120,8 +117,9 @@ export function rmsnorm(x: Vec): Vec {
 }
 
 /** A GPT, its weights drawn from random: state_dict by name, params in a list, kv_cache, gpt. */
-export function create_model(vocab_size: number, { n_layer, n_embd, block_size, n_head }: Sizes,
-  random: { gauss: (mu: number, sigma: number) => number }) { // 1, 16, 16 and 4 in microgpt.py
+export function create_model(vocab_size: number, sizes: Sizes,
+  random: { gauss: (mu: number, sigma: number) => number }) {
+  const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
   const head_dim = n_embd / n_head // each head's slice; whole, as n_head must divide n_embd
   const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
     Array.from({ length: nout }, () => Array.from({ length: nin }, () =>
@@ -203,7 +201,8 @@ export function main(config: Settings, docs: string[]) {
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  config.weights?.forEach((w, i) => (params[i].data = w)) // given weights replace the drawn ones
+  // Given weights replace the drawn ones, drawn all the same so that random moves as it did before
+  config.weights?.forEach((w, i) => (params[i].data = w))
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
@@ -229,7 +228,7 @@ export function main(config: Settings, docs: string[]) {
       const loss_t = probs[target_id].log().neg()
       losses.push(loss_t)
     }
-    const loss = Value.sum(losses).mul(1 / n) // the mean surprise, which training pushes down
+    const loss = Value.sum(losses, loss_t => loss_t).mul(1 / n) // the mean surprise, to push down
 
     // Backward: the gradient of the loss for every weight
     loss.backward()
@@ -369,6 +368,12 @@ export function fixed(x: number, digits: number): string {
 }
 
 // ---- appendix B: the command line ------------------------------------------------------------
+import { createHash } from 'node:crypto' // node: built-ins, which only this appendix needs
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync }
+  from 'node:fs'
+import { totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { getHeapStatistics } from 'node:v8'
 // Each setting is a flag named after its variable (--n_embd 32, or --n_embd=32), read as the kind
 // declared beside its default: edit a default, and its flag still reads a count or a number.
 const KINDS = { text: 'text', integer: 'an integer', count: 'a count, 0 or more',
@@ -435,10 +440,9 @@ export async function configure(given: Partial<Config>) {
   if (unknown) fail(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) fail(`--prefix must be under ${block_size} long`)
   // At ~200 bytes a Value, the heap must hold W weights and the graph of one step or sample: at
-  // each of its T positions, a Value per weight and, for attention, 2 T a dimension a layer
-  const T = block_size // the most positions that a step or a sample reads
+  // each of its T = block_size positions, a Value per weight and 2 T per dimension and layer
   const W = n_embd * (2 * (uchars.length + 1) + block_size + 12 * n_embd * n_layer)
-  const need = 200 * (W + T * (W + 2 * T * n_embd * n_layer))
+  const need = 200 * (W + block_size * (W + 2 * block_size * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
   if (need > heap) fail(`these sizes need ${gb(need)}, and the heap holds ${gb(heap)}`)
   const weights = model?.weights(create_model(uchars.length + 1, config, { gauss: () => 0 }))
@@ -460,10 +464,8 @@ export function save_model(config: Config, num_docs: number, uchars: string[], s
   if (!finite) fail(`--save ${config.save}: not saved: training diverged`)
   const sizes = Object.fromEntries(SIZES.map(k => [k, config[k]]))
   const model = { ...FORMAT, seed: `${config.seed}`, num_docs, uchars, ...sizes, state_dict }
-  const text = json(model, (_, v) => (v instanceof Value ? v.data : v))
-  write_whole('--save', config.save, `${text}\n`)
+  write_whole('--save', config.save, `${json(model, (_, v) => v instanceof Value ? v.data : v)}\n`)
 }
-
 /** --load: a model that --save wrote, its sizes and seed read as flags; each part is checked. */
 function read_model(path: string) {
   const model = read_file('--load', path, JSON.parse)
@@ -478,10 +480,10 @@ function read_model(path: string) {
   if (!sorted) bad('its uchars must be characters, sorted, each once')
   const shape = (_: string, v: unknown) => (v instanceof Object && !(v instanceof Value) ? v : 0)
   const weights = (made: { state_dict: object }) => { // made by create_model with these sizes
+    const weights = Object.values(state_dict ?? {}).flat(2) as number[] // first, as json() recurses
+    if (!weights.every(Number.isFinite)) bad('its weights must be finite numbers')
     const same = json(state_dict, shape) === json(made.state_dict, shape)
-    if (!same) bad('its state_dict does not have the shapes that its sizes give')
-    const weights: number[] = Object.values(state_dict).flat(2) as number[]
-    return weights.every(Number.isFinite) ? weights : bad('its weights must be finite numbers')
+    return same ? weights : bad('its state_dict does not have the shapes that its sizes give')
   }
   return { settings: { ...settings, num_steps: 0 }, num_docs, uchars: uchars as string[], weights }
 }
@@ -492,11 +494,8 @@ function write_whole(flag: string, path: string, text: string | Uint8Array = '')
   try {
     named(flag, path, () => writeFileSync(temporary, text))
     if (text.length) named(flag, path, () => renameSync(temporary, path))
-  } finally {
-    if (existsSync(temporary)) rmSync(temporary) // the trial's file, or a failed write's
-  }
+  } finally { if (existsSync(temporary)) rmSync(temporary) } // the trial's, or a failed write's
 }
-
 /** A file as Python's open() reads it, strict UTF-8, then parsed; an error names the file. */
 function read_file(flag: string, path: string, parse = (text: string): any => text) {
   const bytes = named(flag, path, () => readFileSync(path))
@@ -525,7 +524,6 @@ async function download(path: string): Promise<void> {
   write_whole('--input', path, bytes)
   process.stderr.write(`microgpt.ts: downloaded ${url} to ${path}\n`)
 }
-
 /** The loss for stderr: a bar for the mean of each twentieth of the steps, lowest to highest. */
 export function loss_picture(losses: number[]): string {
   const n = Math.min(20, losses.length)
