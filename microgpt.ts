@@ -8,7 +8,7 @@
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
-/** The documents in a text, as microgpt.py reads input.txt: each line, stripped, if not blank. */
+/** A text's documents, as microgpt.py reads input.txt: its lines, stripped (STRIP, appendix A). */
 export const read_docs = (text: string): string[] => // open() ends lines at \r\n, \r and \n alike
   text.split(/\r\n|\r|\n/).map(line => line.replace(STRIP, '')).filter(line => line !== '')
 
@@ -16,18 +16,17 @@ export const read_docs = (text: string): string[] => // open() ends lines at \r\
 export const unique_chars = (docs: string[]): string[] => // a bare sort() compares UTF-16 units
   [...new Set(docs.join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
 
-// Autograd: each op records its children and its local gradients, d(op)/d(child)
-/** A scalar that remembers how it was made, so that backward() can apply the chain rule. */
+/** Autograd: a scalar that remembers how it was made, so backward() can apply the chain rule. */
 export class Value {
   data: number                  // the number, from the forward pass
   grad = 0                      // d(loss)/d(this), from the backward pass
-  // Python's _children (a, b) and _local_grads (da, db), in fixed fields, not tuples (2x faster):
+  // Python's Value(data, (a, b), (da, db)) is new Value(data, a, da, b, db): fields (2x faster)
   a: Value | null               // the first child, if any
   da: number                    // d(this)/d(a), its local gradient
   b: Value | null               // the second child, if any
   db: number                    // d(this)/d(b)
   terms: Value[] | null = null  // or, for a sum, all its children, each with a local gradient of 1
-  visited = 0                   // build_topo's visited set, as a stamp: the last pass to come here
+  visited = 0                   // the number of the last backward() pass that reached this node
   static passes = 0             // how many backward() passes there have been
 
   constructor(data: number, a: Value | null = null, da = 0, b: Value | null = null, db = 0) {
@@ -38,7 +37,7 @@ export class Value {
     this.db = db
   }
 
-  // No operator overloading: a * b is a.mul(b), 2 * a is a.mul(2), 2 - a is new Value(2).sub(a)
+  // No operator overloading: a * b is a.mul(b), 2 * a is a.mul(2), 2 - a is a.neg().add(2)
   add(other: Value | number): Value { // __add__ and __radd__: this + other
     other = other instanceof Value ? other : new Value(other)
     return new Value(this.data + other.data, this, 1, other, 1)
@@ -54,40 +53,41 @@ export class Value {
   }
   exp() { return new Value(Math.exp(this.data), this, Math.exp(this.data)) }
   relu() { return new Value(this.data > 0 ? this.data : 0, this, this.data > 0 ? 1 : 0) }
-  neg() { return this.mul(-1) } // __neg__ (-this), then __sub__ and __truediv__
+  neg() { return this.mul(-1) } // __neg__: -this; the next two are __sub__ and __truediv__
   sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
-
-  // Python's sum(term(x) for x in xs), one node whose local gradients are 1, not n additions (2x
-  // faster). Grads match Python's bit for bit unless 2 more paths reach a term (none in microgpt)
-  static sum<T>(xs: T[], term: (x: T, i: number) => Value): Value {
-    const terms = xs.map(term) // a list of its own: a later change to xs changes nothing
+  // Python's sum(terms), or sum(term(x, i) for i, x in enumerate(xs)), as one node whose local
+  // gradients are 1, not n additions (2x faster). Its grads are Python's to the bit unless a term
+  // gets 3 or more contributions, which may add up in another order (microgpt's get 2 at most)
+  static sum(xs: Value[], term?: (x: Value, i: number) => Value): Value {
+    const terms = term ? xs.map(term) : xs.slice() // a list of its own, whatever becomes of xs
     const total = new Value(terms.reduce((data, t) => data + t.data, 0)) // from 0, in order
     total.terms = terms
     return total
   }
 
-  /** Adds d(this)/d(node) to the .grad of every node below; grads must start at 0. */
-  backward(): void {
-    const topo: Value[] = [] // every node below this one, each after all of its children
-    this.build_topo(topo, ++Value.passes) // a new pass: no node has this number yet
-    this.grad = 1
-    for (let i = topo.length - 1; i >= 0; i--) { // reversed(topo): each node before its children
-      const v = topo[i] // whose grad is whole now, as every node that uses it came before
-      if (v.terms) for (const child of v.terms) child.grad += v.grad
-      if (v.a) v.a.grad += v.da * v.grad
-      if (v.b) v.b.grad += v.db * v.grad
-    }
-  }
-
-  // Python's build_topo. A node is in the visited set when its .visited holds this pass's number,
-  // so a new number empties the set at no cost (2x faster). Checked before each call, not after.
+  // Python's build_topo: each node goes into topo after all of its children. Its visited set is a
+  // stamp: a node is in it when .visited holds this pass's number, so a new number empties it at
+  // no cost (2x faster). Python tests visited on entry; here the caller does, saving a call.
   private build_topo(topo: Value[], pass: number): void {
-    this.visited = pass
+    this.visited = pass // visited.add(v)
     if (this.terms) for (const t of this.terms) if (t.visited !== pass) t.build_topo(topo, pass)
     if (this.a && this.a.visited !== pass) this.a.build_topo(topo, pass)
     if (this.b && this.b.visited !== pass) this.b.build_topo(topo, pass)
-    topo.push(this) // after its children
+    topo.push(this)
+  }
+
+  /** Adds d(this)/d(node) to the .grad of every node below; grads must start at 0. */
+  backward(): void {
+    const topo: Value[] = [] // this node and every node below it, each after its children
+    this.build_topo(topo, ++Value.passes) // a new pass number: nothing is visited in it yet
+    this.grad = 1
+    for (let i = topo.length - 1; i >= 0; i--) { // reversed(topo): each node before its children
+      const v = topo[i] // its grad is whole now: every node that uses it came before it
+      if (v.terms) for (const child of v.terms) child.grad += v.grad // local gradient 1
+      if (v.a) v.a.grad += v.da * v.grad // child.grad += local_grad * v.grad
+      if (v.b) v.b.grad += v.db * v.grad
+    }
   }
 }
 
@@ -105,7 +105,7 @@ export const linear = (x: Vec, w: Mat): Vec => w.map(wo => dot(wo, x))
 export function softmax(logits: Vec): Vec {
   const max_val = Math.max(...logits.map(val => val.data)) // keeps exp() finite, changes nothing
   const exps = logits.map(val => val.sub(max_val).exp())
-  const total = Value.sum(exps, e => e)
+  const total = Value.sum(exps)
   return exps.map(e => e.div(total))
 }
 
@@ -228,7 +228,7 @@ export function main(config: Settings, docs: string[]) {
       const loss_t = probs[target_id].log().neg()
       losses.push(loss_t)
     }
-    const loss = Value.sum(losses, loss_t => loss_t).mul(1 / n) // the mean surprise, to push down
+    const loss = Value.sum(losses).mul(1 / n) // the mean surprise, which training pushes down
 
     // Backward: the gradient of the loss for every weight
     loss.backward()

@@ -18,6 +18,7 @@ import {
   mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { transformSync } from 'esbuild'
 import { getHeapStatistics } from 'node:v8'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,13 +41,18 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 const at = (name: string) => join(scratch, name)
+// The program as most children run it: microgpt.ts with its types stripped once, as tsx strips them in each run, and
+// names.txt beside it. Run by node alone, a child starts about 0.12 s of CPU sooner, and there are some 80 of them.
+const BUILT = at('built/microgpt.mjs')
+mkdirSync(at('built'))
+writeFileSync(BUILT, transformSync(readFileSync(MICROGPT, 'utf8'), { loader: 'ts', format: 'esm' }).code)
+symlinkSync(NAMES, at('built/names.txt'))
 const file = (name: string, text: string) => {
   writeFileSync(at(name), text)
   return at(name)
 }
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
 const lines = (text: string) => text.split('\n')
-const sum = (terms: Value[]) => Value.sum(terms, t => t) // Python's sum(terms)
 // Samples as the program prints them: 'sample  1: kamon' gives 'kamon'
 const samples = (stdout: string) => lines(stdout).filter(l => l.startsWith('sample')).map(l => l.slice(11))
 const linux = process.platform === 'linux' // /proc refuses new files
@@ -152,7 +158,7 @@ type Run = { status: number | null, stdout: string, stderr: string }
 // asked for, so the slow ones are asked for first.
 let running = 0
 const waiting: (() => void)[] = []
-function run(args: string[], cwd = scratch, command = [process.execPath, '--import', TSX, MICROGPT]): Promise<Run> {
+function run(args: string[], cwd = scratch, command = [process.execPath, BUILT]): Promise<Run> {
   const child = start(args, cwd, command)
   started.push(child.catch(() => {}))
   return child
@@ -193,8 +199,10 @@ const run_module = (code: string) =>
 // The children, asked for now so that they run while the in-process tests do, slowest first
 const runs = {
   default: run(['--save', at('names-model.json')]), // as the README's walk-through saves it, whatever num_samples
+  // a young generation of 64 MB changes no output, only the collector's work: 5 s of CPU here, not 15
   chaos: run(['--seed', '123456789012345678901234567890', '--n_layer', '3', '--n_embd', '24', '--n_head', '6',
-    '--learning_rate', '0.05', '--num_steps', '200', '--num_samples', '0']),
+    '--learning_rate', '0.05', '--num_steps', '200', '--num_samples', '0'], scratch,
+  [process.execPath, '--max-semi-space-size=64', BUILT]),
   head3: run(['--seed', '7', '--num_steps', '300', '--n_embd', '12', '--n_head', '3', '--block_size', '5',
     '--temperature', '1.3', '--num_samples', '30']),
   n_layer0: run(['--n_layer', '0', '--num_steps', '200', '--num_samples', '10']),
@@ -308,8 +316,8 @@ describe('autograd: each op against finite differences', () => {
     ['relu above 0', a => a.relu(), 0.8, 0], ['relu below 0', a => a.relu(), -0.8, 0],
     ['neg', a => a.neg(), 1.5, 0], ['sub', (a, b) => a.sub(b), 1.5, -2.25], ['sub a number', a => a.sub(0.5), 1.5, 0],
     ['div', (a, b) => a.div(b), 1.5, -2.25], ['div by a number', a => a.div(0.3), 1.5, 0],
-    ['sum', (a, b) => sum([a, b, a.mul(b), new Value(0.25)]), 1.5, -2.25],
-    ['sum of terms', (a, b) => Value.sum([1, -2, 0.5], (k, i) => a.mul(k).add(b.pow(i + 1))), 1.5, -2.25],
+    ['sum', (a, b) => Value.sum([a, b, a.mul(b), new Value(0.25)]), 1.5, -2.25],
+    ['sum of terms', (a, b) => Value.sum([a, b, a.exp()], (x, i) => x.mul(b).sub(i)), 1.5, -2.25],
     ['a composite', (a, b) => a.mul(b).add(b.exp()).div(a.pow(2).add(1)).log(), 0.9, 0.4],
   ]
   for (const [name, f, a0, b0] of ops) {
@@ -324,7 +332,7 @@ describe('autograd: each op against finite differences', () => {
     const a = new Value(1.5), b = new Value(-2.25)
     assert.equal(a.add(b).data, -0.75); assert.equal(a.mul(b).data, -3.375); assert.equal(a.sub(b).data, 3.75)
     assert.equal(a.div(b).data, 1.5 * (-2.25) ** -1); assert.equal(a.pow(2).data, 2.25); assert.equal(b.relu().data, 0)
-    assert.equal(sum([a, b, a]).data, 0.75)
+    assert.equal(Value.sum([a, b, a]).data, 0.75)
   })
   it('refuses the log of 0 or less, as Python\'s math.log does', () => {
     assert.throws(() => new Value(0).log(), /math domain error: log\(0\)/)
@@ -369,10 +377,10 @@ describe('backward: the chain rule through shared subexpressions', () => {
       const r = new Random(9n), x = new Value(0.3), products = Array.from({ length: 64 }, () => x.mul(r.gauss(0, 1)))
       let level = products
       while (level.length > 1) {
-        const pair = (i: number) => level.length % 4 ? level[i].add(level[i + 1]) : sum([level[i], level[i + 1]])
+        const pair = (i: number) => level.length % 4 ? level[i].add(level[i + 1]) : Value.sum([level[i], level[i + 1]])
         level = Array.from({ length: level.length / 2 }, (_, i) => pair(2 * i).mul(r.gauss(0, 1)))
       }
-      return { x, products, loss: sum([level[0], x.exp(), sum(products.slice(0, 5))]) }
+      return { x, products, loss: Value.sum([level[0], x.exp(), Value.sum(products.slice(0, 5))]) }
     }
     const ours = build(), python = build()
     ours.loss.backward()
@@ -381,6 +389,47 @@ describe('backward: the chain rule through shared subexpressions', () => {
     assert.deepEqual(ours.products.map(p => p.grad), python.products.map(p => p.grad))
     const creation_order = python.products.reduce((sum, p) => sum + p.da * p.grad, 0) + Math.exp(0.3)
     assert.notEqual(creation_order, python.x.grad) // the order matters here, so a wrong one is caught
+  })
+  // Python's sum(): 0 + t1 calls t1.__radd__(0), which is t1 + Value(0), and each later term is added to that
+  const python_sum = (terms: Value[]) => terms.slice(1).reduce((total, t) => total.add(t), terms[0].add(0))
+  it('Value.sum gives the gradients of Python\'s chain of additions, bit for bit, where terms get 2 at most', () => {
+    // Three positions of a softmax over dot products that share their weights, as in microgpt: each exp reaches the
+    // loss through the sum and through its own division, and each product through its dot product alone
+    const build = (sum: (terms: Value[]) => Value) => {
+      const r = new Random(11n), w = Array.from({ length: 24 }, () => new Value(r.gauss(0, 1)))
+      const losses = [0, 1, 2].map(pos => {
+        const x = Array.from({ length: 6 }, () => new Value(r.gauss(0, 1)))
+        const logits = [0, 1, 2, 3].map(i => sum(x.map((xj, j) => w[6 * i + j].mul(xj))))
+        const exps = logits.map(l => l.sub(Math.max(...logits.map(v => v.data))).exp())
+        const total = sum(exps)
+        return exps.map(e => e.div(total))[pos].log().neg()
+      })
+      const loss = sum(losses).mul(1 / 3)
+      loss.backward()
+      return [loss.data, ...w.map(wi => wi.grad)]
+    }
+    const ours = build(terms => Value.sum(terms)), python = build(python_sum)
+    assert.deepEqual(ours, python)
+    assert.ok(ours.slice(1).every(g => g !== 0))
+  })
+  it('where a term gets 3 contributions, Value.sum may add them in another order than Python: the last bit', () => {
+    // microgpt.py's own Value class, run under CPython 3.11.7 on sum([x, x * y]) + x * z with x = 0.2 and
+    // y = z = 0.1, gives x.grad 1.2, y.grad 0.2 and z.grad 0.2
+    const python = [new Value(0.2), new Value(0.1), new Value(0.1)], ours = python.map(v => new Value(v.data))
+    python_sum([python[0], python[0].mul(python[1])]).add(python[0].mul(python[2])).backward()
+    Value.sum([ours[0], ours[0].mul(ours[1])]).add(ours[0].mul(ours[2])).backward()
+    assert.deepEqual(python.map(v => v.grad), [1.2, 0.2, 0.2]) // the chain of additions gives Python's, bit for bit
+    assert.deepEqual(ours.slice(1).map(v => v.grad), [0.2, 0.2])
+    assert.ok(Math.abs(ours[0].grad - 1.2) <= 1.2 * 2 ** -52, `${ours[0].grad}`) // the same three, within an ulp
+  })
+  it('Value.sum keeps a list of its own: changing the array after the sum changes nothing, as with Python\'s', () => {
+    const a = new Value(2), b = new Value(3), c = new Value(5), xs = [a, b]
+    const plain = Value.sum(xs), mapped = Value.sum(xs, (x, i) => x.mul(i + 1)) // sum(x * (i + 1) for ...)
+    xs.push(c)
+    xs[0] = c
+    plain.add(mapped).backward()
+    assert.deepEqual([plain.data, mapped.data], [5, 2 * 1 + 3 * 2])
+    assert.deepEqual([a.grad, b.grad, c.grad], [1 + 1, 1 + 2, 0])
   })
   it('walks a graph a thousand nodes deep, deeper than Python\'s recursion goes', () => {
     const x = new Value(0.5), c = new Value(1)
@@ -408,7 +457,7 @@ describe('the model: the loss gradient of every parameter against finite differe
       for (let pos_id = 0; pos_id < 4; pos_id++) {
         losses.push(softmax(gpt(tokens[pos_id], pos_id, keys, values))[tokens[pos_id + 1]].log().neg())
       }
-      return sum(losses).mul(1 / 4)
+      return Value.sum(losses).mul(1 / 4)
     }
     loss().backward()
     assert.equal(params.length, 4 * 4 + 4 * 4 + 4 * 4 + 2 * (4 * 16 + 2 * 64))
@@ -605,7 +654,7 @@ describe('settings: what microgpt.py cannot run is refused before anything is bu
     // Measured here: with --max-old-space-size=256 (a heap limit of 304 MB on Node 20, and 352 MB on Node 26, whose
     // young generation is larger), 31 layers train and 32 run out of memory. So the estimate lets 24 through
     // (0.27 GB) and refuses 32 (0.36 GB), before anything is printed.
-    const small_heap = [process.execPath, '--max-old-space-size=256', '--import', TSX, MICROGPT]
+    const small_heap = [process.execPath, '--max-old-space-size=256', BUILT]
     const args = ['--num_steps', '2', '--num_samples', '1']
     const [fits, refused_at_once] = await Promise.all([run(['--n_layer', '24', ...args], scratch, small_heap),
       run(['--n_layer', '32', ...args], scratch, small_heap)])
@@ -726,7 +775,7 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
   })
   it('on a terminal, rewrites the step line in place with \\r, and draws the loss after the samples',
     { skip: !util_linux_script && 'needs util-linux script(1), which gives the program a terminal' }, async () => {
-      const argv = [process.execPath, '--import', TSX, MICROGPT, '--num_steps', '3', '--num_samples', '1']
+      const argv = [process.execPath, BUILT, '--num_steps', '3', '--num_samples', '1']
       const r = await run(['-qec', argv.map(a => `'${a}'`).join(' '), '/dev/null'], scratch, ['script'])
       assert.equal(r.status, 0, r.stderr)
       const screen = r.stdout.replaceAll('\r\n', '\n') // the terminal turns each \n into \r\n
@@ -900,7 +949,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     for (let pos = 0; pos < n; pos++) {
       losses.push(softmax(gpt(tokens[pos], pos, keys, values))[tokens[pos + 1]].log().neg())
     }
-    const loss = sum(losses).mul(1 / n).data
+    const loss = Value.sum(losses).mul(1 / n).data
     assert.equal(lines(stdout)[3], `step    1 /    1 | loss ${fixed(loss, 4)}`)
     assert.ok(loss < 3.3660) // below the untrained model's on the same name: step 1 of microgpt.py's default run
   })
@@ -1004,6 +1053,11 @@ describe('keeping a model: --save, --load and --prefix', () => {
     broken('no_state.json', m => ({ ...m, state_dict: undefined })),
     broken('reordered.json', m => ({ ...m, state_dict: { wpe: m.state_dict.wpe, ...m.state_dict } })),
     runs.trained.then(() => writeFileSync(at('null.json'), 'null')),
+    runs.trained.then(() => { // a matrix nested 100,000 deep, more than JSON.stringify() can write
+      const m = JSON.parse(readFileSync(model, 'utf8'))
+      m.state_dict.wte = 'deep'
+      writeFileSync(at('deep.json'), JSON.stringify(m).replace('"deep"', `${'['.repeat(1e5)}0${']'.repeat(1e5)}`))
+    }),
     runs.trained.then(() => writeFileSync(at('array.json'), JSON.stringify([readFileSync(model, 'utf8')]))),
     // JSON.parse reads 1e400 as Infinity, which JSON.stringify cannot write back
     runs.trained.then(() => writeFileSync(at('infinite.json'),
@@ -1048,6 +1102,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     ['a weight that is not a number', ['text.json'], /text\.json: its weights must be finite numbers$/],
     ['a weight too large to be finite', ['infinite.json'], /infinite\.json: its weights must be finite numbers$/],
     ['a weight that is null', ['null_weight.json'], /null_weight\.json: its weights must be finite numbers$/],
+    ['a matrix nested 100,000 deep', ['deep.json'], /^--load .*deep\.json: its weights must be finite numbers$/],
   ]
   file('weights.txt', 'weights: 1, 2, 3\n')
   writeFileSync(at('latin1.json'), Buffer.from('{"format": "microgpt.ts model", "uchars": ["\xe9"]}', 'latin1'))
@@ -1161,7 +1216,7 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
     assert.ok(start >= 0 && stop > start, from)
     return source.slice(start, stop + end.length + 2)
   }
-  const value = piece('/** A scalar that remembers how it was made', '}')
+  const value = piece('/** Autograd: a scalar that remembers how it was made', '}')
   const model = source.slice(source.indexOf('// ---- 2)'), source.indexOf('// ---- 3)')) // all of section 2
   const random = piece('/** Python\'s random.Random', '}')
   // sections 1 to 3 with appendix A: microgpt.py's whole script, with no name of appendix B
@@ -1171,9 +1226,8 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
   // Lines that use each piece and print what they compute; each runs twice: after the piece alone, and after an
   // import of the same names from microgpt.ts, and the two must print the same
   const use_value = `const a = new Value(0.5), b = new Value(-1.5), c = new Value(2), terms = [a.mul(b), a.exp()]
-    const y = Value.sum([a.mul(b), a.exp(), b.relu(), a.pow(3).div(b), a.sub(b).neg(), a.log(), a.div(4).sub(1)],
-      t => t)
-    const s = Value.sum(terms, t => t)
+    const y = Value.sum([a.mul(b), a.exp(), b.relu(), a.pow(3).div(b), a.sub(b).neg(), a.log(), a.div(4).sub(1)])
+    const s = Value.sum(terms)
     terms.push(c) // after the sum: as with Python's sum(), it changes nothing
     y.backward()
     s.backward()
@@ -1185,7 +1239,7 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
       { gauss: (mu: number, sigma: number) => mu + sigma * Math.sin(++n) })
     const keys = kv_cache(), values = kv_cache(), tokens = [4, 0, 2, 1]
     const losses = [0, 1, 2].map(pos => softmax(gpt(tokens[pos], pos, keys, values))[tokens[pos + 1]].log().neg())
-    const loss = Value.sum(losses, l => l)
+    const loss = Value.sum(losses)
     loss.backward()
     console.log(JSON.stringify([loss.data, ...params.map(p => p.grad)]))`
   const use_random = 'const r = new Random(42)\nconsole.log(JSON.stringify([r.random(), r.random(), r.random()]))'
