@@ -3,8 +3,8 @@
  * each next token and nudging every weight to be less surprised; all of that is here, from the
  * autograd up, and bigger models add only speed and scale.
  *   node microgpt.ts [--name value ...]   (Node 22.18+; or npx tsx, bun, deno run --allow-read)
- * - One file of erasable TypeScript, importing only node: built-ins, for appendix B. A twin of
- *   microgpt.py (gist revision 14fb038): the same stdout, its '\r' read as '\n', to every digit.
+ * - One file of TypeScript that runs as it is, importing only node: built-ins, for appendix B.
+ * - The twin of microgpt.py (gist revision 14fb038): its stdout, '\r' read as '\n' (see README.md).
  * - Sections 1 to 3 are the algorithm; the appendices are plumbing that you can skip.
  */
 // ---- 1) dataset, tokenizer, autograd --------------------------------------------------------
@@ -103,7 +103,7 @@ export const linear = (x: Vec, w: Mat): Vec => w.map(wo => dot(wo, x))
 
 /** Logits to probabilities that add up to 1. */
 export function softmax(logits: Vec): Vec {
-  const max_val = Math.max(...logits.map(val => val.data)) // keeps exp() finite, changes nothing
+  const max_val = Math.max(...logits.map(val => val.data)) // keeps exp() finite; cancels out
   const exps = logits.map(val => val.sub(max_val).exp())
   const total = Value.sum(exps)
   return exps.map(e => e.div(total))
@@ -164,8 +164,8 @@ export function create_model(vocab_size: number, sizes: Sizes,
         const v_h = values[li].map(vi => vi.slice(hs, hs + head_dim))
         const attn_logits = k_h.map(k_t => dot(q_h, k_t).div(head_dim ** 0.5))
         const attn_weights = softmax(attn_logits)
-        const column = (j: number) => v_h.map(v_t => v_t[j]) // dimension j at every position
-        const head_out = Array.from({ length: head_dim }, (_, j) => dot(attn_weights, column(j)))
+        const head_out = Array.from({ length: head_dim }, (_, j) => // dimension j, weighted over t
+          Value.sum(attn_weights, (w_t, t) => w_t.mul(v_h[t][j])))
         x_attn.push(...head_out)
       }
       x = linear(x_attn, state_dict[`layer${li}.attn_wo`])
@@ -195,13 +195,13 @@ export function main(config: Settings, docs: string[]) {
   print(`num docs: ${docs.length}`)
 
   // The tokenizer: a token per character, plus BOS, which opens and closes every document
-  const uchars = config.uchars ?? unique_chars(docs) // or, given, a trained model's own tokens
+  const uchars = config.uchars ?? unique_chars(docs) // or --load's, the trained model's own
   const BOS = uchars.length
   const vocab_size = uchars.length + 1
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  // Given weights replace the drawn ones, drawn all the same so that random moves as it did before
+  // --load's weights replace the drawn ones: drawn anyway, so random is where the saving run was
   config.weights?.forEach((w, i) => (params[i].data = w))
   print(`num params: ${params.length}`)
 

@@ -41,11 +41,13 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 const at = (name: string) => join(scratch, name)
-// The program as most children run it: microgpt.ts with its types stripped once, as tsx strips them in each run, and
-// names.txt beside it. Run by node alone, a child starts about 0.12 s of CPU sooner, and there are some 80 of them.
+// TypeScript as JavaScript: its types stripped, as tsx strips them in each run. Run by node alone, a child starts
+// about 0.12 s of CPU sooner than under tsx, and there are some 80 children.
+const strip = (code: string) => transformSync(code, { loader: 'ts', format: 'esm' }).code
+// The program as most children run it: microgpt.ts stripped, with names.txt beside it
 const BUILT = at('built/microgpt.mjs')
 mkdirSync(at('built'))
-writeFileSync(BUILT, transformSync(readFileSync(MICROGPT, 'utf8'), { loader: 'ts', format: 'esm' }).code)
+writeFileSync(BUILT, strip(readFileSync(MICROGPT, 'utf8')))
 symlinkSync(NAMES, at('built/names.txt'))
 const file = (name: string, text: string) => {
   writeFileSync(at(name), text)
@@ -193,8 +195,7 @@ const settle = async (args: string[]) => configure(parse_flags(args))
 // Asserts that the command line refuses these flags before anything runs, with this message
 const refuses = (args: string[], message: RegExp) => assert.rejects(settle(args), { message })
 // Runs an ES module's code in a child Node, with tsx to import microgpt.ts: for main() and the import itself
-const run_module = (code: string) =>
-  run(['--import', TSX, '--input-type=module', '-e', code], scratch, [process.execPath])
+const run_module = (code: string) => run(['--input-type=module', '-e', code], scratch, [process.execPath])
 
 // The children, asked for now so that they run while the in-process tests do, slowest first
 const runs = {
@@ -554,13 +555,14 @@ describe('flags: named after the variables, each of its kind', () => {
       .replace("learning_rate: set('number', 0.01,", "learning_rate: set('number', 1,")
     mkdirSync(at('edited'))
     writeFileSync(at('edited/microgpt.ts'), edited)
+    writeFileSync(at('edited/microgpt.mjs'), strip(edited))
     writeFileSync(at('edited/names.txt'), 'anna\nbob\ncarl\n')
     const copy = await import(at('edited/microgpt.ts'))
     assert.deepEqual([copy.defaults.temperature, copy.defaults.learning_rate], [1, 1])
     assert.deepEqual(copy.parse_flags(['--temperature', '0.8', '--learning_rate', '0.05']),
       { temperature: 0.8, learning_rate: 0.05 })
     const r = await run(['--temperature', '0.8', '--learning_rate', '0.05', '--num_steps', '3', '--num_samples', '2'],
-      scratch, [process.execPath, '--import', TSX, at('edited/microgpt.ts')])
+      scratch, [process.execPath, at('edited/microgpt.mjs')])
     assert.equal(r.status, 0, r.stderr)
     assert.equal(samples(r.stdout).length, 2)
   })
@@ -568,9 +570,8 @@ describe('flags: named after the variables, each of its kind', () => {
     assert.deepEqual(parse_flags(['--num_steps', '5', '--num_steps=7']), { num_steps: 7 })
   })
   it('--help answers before any check of the input, and a start through a symlink runs the program', async () => {
-    symlinkSync(MICROGPT, at('linked.ts'))
-    const r = await run(['--help', '--input', at('missing.txt')], scratch, [process.execPath, '--import', TSX,
-      at('linked.ts')])
+    symlinkSync(BUILT, at('linked.mjs'))
+    const r = await run(['--help', '--input', at('missing.txt')], scratch, [process.execPath, at('linked.mjs')])
     assert.equal(r.status, 0, r.stderr)
     assert.match(r.stdout, /^usage: node microgpt\.ts .*\n {2}--input /)
   })
@@ -803,7 +804,7 @@ describe('the program, run as a user would: stdout is microgpt.py\'s, byte for b
     assert.ok(hooks.length <= 6, hooks.join('\n'))
   })
   it('importing the file trains nothing', async () => {
-    const code = `const m = await import(${JSON.stringify(MICROGPT)}); console.log(Object.keys(m).sort().join(' '))`
+    const code = `const m = await import(${JSON.stringify(BUILT)}); console.log(Object.keys(m).sort().join(' '))`
     const r = await run_module(code)
     const names = 'Random Value configure create_model defaults dot fixed linear loss_picture main parse_flags ' +
       'read_docs rmsnorm save_model settings softmax unique_chars'
@@ -885,7 +886,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
     // main() itself, given weights that a short decimal would round (0.1 + 0.2, 1 / 3, subnormals, the largest double)
     // and full-precision normal draws, with 0 steps, then save_model(): what it saves, and what --load then reads, are
     // those weights
-    const code = `const { main, save_model, defaults, Random } = await import(${JSON.stringify(MICROGPT)})
+    const code = `const { main, save_model, defaults, Random } = await import(${JSON.stringify(BUILT)})
       const r = new Random(11), odd = [0.1 + 0.2, 1 / 3, -Math.PI, 5e-324, -1e-310, 1.7976931348623157e308]
       const weights = [...odd, ...Array.from({ length: 3424 - odd.length }, () => r.gauss(0, 0.08))]
       const config = { ...defaults, num_steps: 0, num_samples: 0, save: ${JSON.stringify(at('exact.json'))},
@@ -915,7 +916,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
   })
   it('--save refuses weights that went to Infinity, not only NaN', async () => {
     // main() itself, given weights that are all Infinity and 0 steps, then save_model(): it must refuse them
-    const code = `const { main, save_model, defaults } = await import(${JSON.stringify(MICROGPT)})
+    const code = `const { main, save_model, defaults } = await import(${JSON.stringify(BUILT)})
       const weights = Array(3424).fill(Infinity), save = ${JSON.stringify(at('infinite_save.json'))}
       const config = { ...defaults, num_steps: 0, num_samples: 0, save, uchars: ['a', 'b'], weights }
       const { state_dict } = main(config, ['ab'])
@@ -1136,7 +1137,7 @@ describe('keeping a model: --save, --load and --prefix', () => {
   it('a save whose write or rename fails after the trial leaves nothing behind, and says why in one line', async () => {
     // save_model() itself, so that no trial write comes first: a folder that is not there, and a path that is a folder
     mkdirSync(at('full/inside'), { recursive: true })
-    const code = `const { save_model, defaults } = await import(${JSON.stringify(MICROGPT)})
+    const code = `const { save_model, defaults } = await import(${JSON.stringify(BUILT)})
       for (const save of ${JSON.stringify([at('gone/m.json'), at('full')])}) {
         try { save_model({ ...defaults, save }, 1, ['a'], {}) } catch (e) { console.error(e.message) }
       }`
@@ -1248,16 +1249,16 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
       num_steps: 20, temperature: 0.8, num_samples: 4, prefix: '' }
     const { uchars, state_dict, loss_history } = main(settings, docs)
     console.log(JSON.stringify([uchars.join(''), Object.keys(state_dict).length, loss_history.length]))`
-  const imports = (names: string) => `import { ${names} } from ${JSON.stringify(MICROGPT)}\n`
+  const imports = (names: string) => `import { ${names} } from ${JSON.stringify(BUILT)}\n`
   const scripts: [string, string, string][] = [['value', value, use_value],
     ['model', `${value}\n${model}`, use_model], ['random', random, use_random], ['script', script, use_script]]
   const runs_of: Record<string, Promise<Run>[]> = {}
   for (const [name, code, use] of scripts) {
-    writeFileSync(at(`pieces/${name}.ts`), `${code}\n${use}\n`)
+    writeFileSync(at(`pieces/${name}.ts`), `${code}\n${use}\n`) // for tsc, below
+    writeFileSync(at(`pieces/${name}.mjs`), strip(`${code}\n${use}\n`))
     const names = 'Value, Random, create_model, softmax, main, read_docs'
-    writeFileSync(at(`pieces/${name}_imported.ts`), `${imports(names)}${use}\n`)
-    runs_of[name] = [name, `${name}_imported`].map(f =>
-      run([at(`pieces/${f}.ts`)], at('pieces'), [process.execPath, '--import', TSX]))
+    writeFileSync(at(`pieces/${name}_imported.mjs`), strip(`${imports(names)}${use}\n`))
+    runs_of[name] = [name, `${name}_imported`].map(f => run([at(`pieces/${f}.mjs`)], at('pieces'), [process.execPath]))
   }
   const both = async (name: string) => {
     const [alone, imported] = await Promise.all(runs_of[name])
