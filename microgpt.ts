@@ -20,12 +20,12 @@ export const unique_chars = (docs: string[]): string[] => // a bare sort() compa
 export class Value {
   data: number                  // the number, from the forward pass
   grad = 0                      // d(loss)/d(this), from the backward pass
-  // Python's Value(data, (a, b), (da, db)) is new Value(data, a, da, b, db): fields (2x faster)
+  // Python's Value(data, (a, b), (da, db)) is new Value(data, a, da, b, db): no tuples, 2x faster
   a: Value | null               // the first child, if any
   da: number                    // d(this)/d(a), its local gradient
   b: Value | null               // the second child, if any
   db: number                    // d(this)/d(b)
-  terms: Value[] | null = null  // or, for a sum, all its children, each with a local gradient of 1
+  terms: Value[] | null = null  // Value.sum's node: all its children, each of local gradient 1
   visited = 0                   // the number of the last backward() pass that reached this node
   static passes = 0             // how many backward() passes there have been
 
@@ -57,8 +57,8 @@ export class Value {
   sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
   // Python's sum(terms), or sum(term(x, i) for i, x in enumerate(xs)), as one node whose local
-  // gradients are 1, not n additions (2x faster). Its grads are Python's to the bit unless a term
-  // gets 3 or more contributions, which may add up in another order (microgpt's get 2 at most)
+  // gradients are 1, not n additions (2x faster). backward() gives each term the grad they would,
+  // only sooner: that can round otherwise only for a term with 3+ users (here, 2 at most)
   static sum(xs: Value[], term?: (x: Value, i: number) => Value): Value {
     const terms = term ? xs.map(term) : xs.slice() // a list of its own, whatever becomes of xs
     const total = new Value(terms.reduce((data, t) => data + t.data, 0)) // from 0, in order
@@ -66,9 +66,9 @@ export class Value {
     return total
   }
 
-  // Python's build_topo: each node goes into topo after all of its children. Its visited set is a
-  // stamp: a node is in it when .visited holds this pass's number, so a new number empties it at
-  // no cost (2x faster). Python tests visited on entry; here the caller does, saving a call.
+  // Python's build_topo, its visited set a stamp (2x faster): visited = set() is ++Value.passes,
+  // v in visited is v.visited === pass, visited.add(v) is this.visited = pass. The caller tests
+  // visited, which saves a call; v._children are this.terms, or else this.a and this.b.
   private build_topo(topo: Value[], pass: number): void {
     this.visited = pass // visited.add(v)
     if (this.terms) for (const t of this.terms) if (t.visited !== pass) t.build_topo(topo, pass)
@@ -77,7 +77,7 @@ export class Value {
     topo.push(this)
   }
 
-  /** Adds d(this)/d(node) to the .grad of every node below; grads must start at 0. */
+  /** Sets this.grad to 1, and adds d(this)/d(node) to the .grad of each node below (from 0). */
   backward(): void {
     const topo: Value[] = [] // this node and every node below it, each after its children
     this.build_topo(topo, ++Value.passes) // a new pass number: nothing is visited in it yet
@@ -118,7 +118,7 @@ export function rmsnorm(x: Vec): Vec {
 
 /** A GPT, its weights drawn from random: state_dict by name, params in a list, kv_cache, gpt. */
 export function create_model(vocab_size: number, sizes: Sizes,
-  random: { gauss: (mu: number, sigma: number) => number }) {
+  random: { gauss: (mu: number, sigma: number) => number }) { // normal draws: Random, or any
   const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
   const head_dim = n_embd / n_head // each head's slice; whole, as n_head must divide n_embd
   const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
@@ -187,10 +187,10 @@ export function create_model(vocab_size: number, sizes: Sizes,
 // ---- 3) training and inference --------------------------------------------------------------
 export type Settings = Sizes & { seed: number | bigint, learning_rate: number, num_steps: number,
   temperature: number, num_samples: number, prefix: string, uchars?: string[], weights?: number[] }
-/** microgpt.py's script on docs; given a trained model's uchars and weights, it goes on from it. */
+/** microgpt.py's script on docs; given a model's uchars and weights (--load), it starts from it. */
 export function main(config: Settings, docs: string[]) {
   const { block_size, num_steps, temperature, num_samples, prefix } = config
-  const random = new Random(config.seed) // random.seed(42): the seed fixes the whole run
+  const random = new Random(config.seed) // random.seed(42); Random, print, fixed: appendix A
   random.shuffle(docs)
   print(`num docs: ${docs.length}`)
 
@@ -201,7 +201,7 @@ export function main(config: Settings, docs: string[]) {
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  // --load's weights replace the drawn ones: drawn anyway, so random is where the saving run was
+  // --load's weights replace those drawn, which are drawn so random samples as the saving run did
   config.weights?.forEach((w, i) => (params[i].data = w))
   print(`num params: ${params.length}`)
 
