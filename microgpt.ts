@@ -57,18 +57,18 @@ export class Value {
   sub(other: Value | number) { return this.add(other instanceof Value ? other.neg() : -other) }
   div(other: Value | number) { return this.mul(other instanceof Value ? other.pow(-1) : other**-1) }
   // Python's sum(terms), or sum(term(x, i) for i, x in enumerate(xs)), as one node whose local
-  // gradients are 1, not n additions (2x faster). backward() gives each term the grad they would,
-  // only sooner: that can round otherwise only for a term with 3+ users (here, 2 at most)
+  // gradients are 1, not n additions (2x faster). Each term's grad gets the same addend, only
+  // sooner: that changes the last bit only for a term with 3+ users, and here each has 2 at most
   static sum(xs: Value[], term?: (x: Value, i: number) => Value): Value {
-    const terms = term ? xs.map(term) : xs.slice() // a list of its own, whatever becomes of xs
+    const terms = term ? xs.map(term) : xs.slice() // a copy: a later push to xs changes nothing
     const total = new Value(terms.reduce((data, t) => data + t.data, 0)) // from 0, in order
     total.terms = terms
     return total
   }
 
-  // Python's build_topo, its visited set a stamp (2x faster): visited = set() is ++Value.passes,
-  // v in visited is v.visited === pass, visited.add(v) is this.visited = pass. The caller tests
-  // visited, which saves a call; v._children are this.terms, or else this.a and this.b.
+  // Python's build_topo(v), v being this, and its visited set a stamp (2x faster): a node is in the
+  // set when node.visited === pass, so a new pass number empties it. Each caller tests visited, as
+  // it saves a call; v._children are this.terms, or else this.a and this.b.
   private build_topo(topo: Value[], pass: number): void {
     this.visited = pass // visited.add(v)
     if (this.terms) for (const t of this.terms) if (t.visited !== pass) t.build_topo(topo, pass)
@@ -77,7 +77,7 @@ export class Value {
     topo.push(this)
   }
 
-  /** Sets this.grad to 1, and adds d(this)/d(node) to the .grad of each node below (from 0). */
+  /** Sets this.grad to 1 and adds d(this)/d(node) to each node's .grad below (which start at 0). */
   backward(): void {
     const topo: Value[] = [] // this node and every node below it, each after its children
     this.build_topo(topo, ++Value.passes) // a new pass number: nothing is visited in it yet
@@ -118,7 +118,7 @@ export function rmsnorm(x: Vec): Vec {
 
 /** A GPT, its weights drawn from random: state_dict by name, params in a list, kv_cache, gpt. */
 export function create_model(vocab_size: number, sizes: Sizes,
-  random: { gauss: (mu: number, sigma: number) => number }) { // normal draws: Random, or any
+  random: { gauss: (mu: number, sigma: number) => number }) { // Random, or appendix B's stub
   const { n_layer, n_embd, block_size, n_head } = sizes // 1, 16, 16 and 4 in microgpt.py
   const head_dim = n_embd / n_head // each head's slice; whole, as n_head must divide n_embd
   const matrix = (nout: number, nin: number, std = 0.08): Mat => // small and random, to start
@@ -201,13 +201,13 @@ export function main(config: Settings, docs: string[]) {
   print(`vocab size: ${vocab_size}`)
 
   const { state_dict, params, kv_cache, gpt } = create_model(vocab_size, config, random)
-  // --load's weights replace those drawn, which are drawn so random samples as the saving run did
+  // Still drawn, so that random is left as the saving run left it; --load's weights replace them
   config.weights?.forEach((w, i) => (params[i].data = w))
   print(`num params: ${params.length}`)
 
   // Adam, with running means of each gradient (m) and of its square (v); learning_rate 0.01
   const [learning_rate, beta1, beta2, eps_adam] = [config.learning_rate, 0.85, 0.99, 1e-8]
-  const m = new Float64Array(params.length)
+  const m = new Float64Array(params.length) // [0.0] * len(params)
   const v = new Float64Array(params.length)
   const loss_history: number[] = [] // each step's loss, for the command line's picture of it
 
