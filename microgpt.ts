@@ -440,7 +440,7 @@ export async function configure(given: Partial<Config>) {
   if (unknown) fail(`${load || config.input} has no ${JSON.stringify(unknown)}`)
   if ([...prefix].length >= block_size) fail(`--prefix must be under ${block_size} long`)
   // At ~200 bytes a Value, the heap must hold W weights and the graph of one step or sample: at
-  // each of its T = block_size positions, a Value per weight and 2 T per dimension and layer
+  // each of its T = block_size positions, a Value per weight and, to attend, 2 T per dim per layer
   const W = n_embd * (2 * (uchars.length + 1) + block_size + 12 * n_embd * n_layer)
   const need = 200 * (W + block_size * (W + 2 * block_size * n_embd * n_layer))
   const heap = 'bun' in process.versions ? totalmem() : getHeapStatistics().heap_size_limit
