@@ -19,10 +19,10 @@ import {
   mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { transformSync } from 'esbuild'
 import { getHeapStatistics } from 'node:v8'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { transformSync } from 'esbuild'
 import {
   Random, Value, configure, create_model, defaults, fixed, loss_picture, parse_flags, read_docs, settings, softmax,
   unique_chars, type Config, type Vec,
@@ -195,7 +195,7 @@ function refused(r: Run, message: RegExp) {
 const settle = async (args: string[]) => configure(parse_flags(args))
 // Asserts that the command line refuses these flags before anything runs, with this message
 const refuses = (args: string[], message: RegExp) => assert.rejects(settle(args), { message })
-// Runs an ES module's code in a child Node, with tsx to import microgpt.ts: for main() and the import itself
+// Runs an ES module's code in a child Node, which imports BUILT: for main() and the import itself
 const run_module = (code: string) => run(['--input-type=module', '-e', code], scratch, [process.execPath])
 
 // The children, asked for now so that they run while the in-process tests do, slowest first
@@ -1228,7 +1228,7 @@ describe('pieces that rip out whole: cut from microgpt.ts, pasted alone into a f
   mkdirSync(at('pieces'))
   writeFileSync(at('pieces/package.json'), '{"type": "module"}')
   // Lines that use each piece and print what they compute; each runs twice: after the piece alone, and after an
-  // import of the same names from microgpt.ts, and the two must print the same
+  // import of the same names from microgpt.ts (its stripped copy, BUILT), and the two must print the same
   const use_value = `const a = new Value(0.5), b = new Value(-1.5), c = new Value(2), terms = [a.mul(b), a.exp()]
     const y = Value.sum([a.mul(b), a.exp(), b.relu(), a.pow(3).div(b), a.sub(b).neg(), a.log(), a.div(4).sub(1)])
     const s = Value.sum(terms)
